@@ -1,0 +1,34 @@
+"""`python -m bot`: start Yijian with the settings from the environment and .env."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.config import Settings, describe_error
+from bot.wiring import build
+
+
+async def main(settings: Settings) -> None:
+    app = await build(settings)
+    try:
+        await app.run_polling()
+    finally:
+        await app.close()
+
+
+def run() -> None:
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(main(settings))
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,84 @@
+"""Settings from the environment and .env (pydantic-settings). See .env.example for each one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["zh", "en"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///./data/yijian.db"
+    redis_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Shanghai"
+    default_language: Language = "zh"
+    comment_languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["zh", "en"])
+    consultation_days: int = Field(default=30, ge=1, le=365)
+    log_level: str = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        left, _, right = value.get_secret_value().partition(":")
+        if not (left.isdigit() and right):
+            raise ValueError("expected the form 123456:ABC… that @BotFather gives")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part for part in value.replace(" ", "").split(",") if part]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("expected numeric Telegram user ids separated by commas")
+            return [int(part) for part in parts]
+        return value
+
+    @field_validator("comment_languages", mode="before")
+    @classmethod
+    def _comma_separated_codes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("comment_languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        from lingua import IsoCode639_1
+
+        unknown = [code for code in value if not hasattr(IsoCode639_1, code.upper())]
+        if unknown or not value:
+            raise ValueError(f"unknown ISO 639-1 codes: {', '.join(unknown) or '(none given)'}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _real_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One clear line naming the first bad setting, as the environment variable people set."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    if first["type"] == "missing" or first.get("input") == "":
+        return f"Configuration error: {name} is not set (put it in .env or the environment; see .env.example)."
+    message = first["msg"].removeprefix("Value error, ")
+    return f"Configuration error: {name} is malformed: {message}."

@@ -1,0 +1,50 @@
+"""What a use case refuses, and why. Handlers translate each into a polite reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class ConsultationError(Exception):
+    """Base of the refusals a resident can meet."""
+
+
+class DraftNotFound(ConsultationError):
+    pass
+
+
+class ArticleNotFound(ConsultationError):
+    pass
+
+
+class ConsultationClosed(ConsultationError):
+    def __init__(self, closes_at: datetime) -> None:
+        super().__init__(f"the consultation closed at {closes_at.isoformat()}")
+        self.closes_at = closes_at
+
+
+class EmptyComment(ConsultationError):
+    pass
+
+
+class CommentTooLong(ConsultationError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"{length} characters; the limit is {limit}")
+        self.length = length
+        self.limit = limit
+
+
+class CommentNotFound(ConsultationError):
+    pass
+
+
+class NotYourComment(ConsultationError):
+    """Only the author may change a comment (callback data can be forged)."""
+
+
+class CommentWithdrawn(ConsultationError):
+    pass
+
+
+class PrivacyNotAccepted(ConsultationError):
+    """Nothing is stored about a resident before they accept the privacy notice."""

@@ -1,0 +1,63 @@
+"""The small interfaces the use cases need; storage implements them, unit tests fake them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from drafts.models import Comment, Draft, DraftOverview, NewComment, NewDraft, Resident
+
+
+class DraftRepository(Protocol):
+    async def add(self, draft: NewDraft) -> Draft: ...
+    async def get(self, draft_id: int) -> Draft | None: ...
+    async def list_open(self, now: datetime) -> list[DraftOverview]: ...
+    async def open_drafts(self, now: datetime) -> list[Draft]: ...
+    async def count(self) -> int: ...
+
+
+class CommentRepository(Protocol):
+    async def next_sequence(self, year: int) -> int:
+        """The next number of this year's tracking sequence; never hands one out twice."""
+
+    async def add(self, comment: NewComment, tracking_number: str) -> Comment: ...
+    async def get(self, comment_id: int) -> Comment | None: ...
+    async def get_by_tracking_number(self, tracking_number: str) -> Comment | None: ...
+    async def update_text(self, comment_id: int, text: str, language: str | None, at: datetime) -> None: ...
+    async def set_status(self, comment_id: int, status: str, at: datetime) -> None: ...
+    async def list_by_resident(self, resident_id: int, offset: int, limit: int) -> list[Comment]: ...
+    async def count_by_resident(self, resident_id: int) -> int: ...
+    async def count_by_draft(self, draft_id: int) -> int:
+        """Comments on the draft that were not withdrawn."""
+
+    async def anonymise_resident(self, resident_id: int) -> int:
+        """Detach a resident's comments from them (and drop signatures); returns how many."""
+
+
+class ResidentRepository(Protocol):
+    async def get(self, user_id: int) -> Resident | None: ...
+    async def save(self, resident: Resident) -> None: ...
+    async def delete(self, user_id: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the `async with` block without commit() rolls it back."""
+
+    drafts: DraftRepository
+    comments: CommentRepository
+    residents: ResidentRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
+
+
+class Database(Protocol):
+    def read(self) -> UnitOfWork: ...
+    def write(self) -> UnitOfWork:
+        """A transaction that will write (SQLite takes its write lock at BEGIN)."""
+
+
+class LanguageDetector(Protocol):
+    def detect(self, text: str) -> str | None:
+        """ISO 639-1 code of the text's language, or None when unsure."""

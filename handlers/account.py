@@ -1,0 +1,81 @@
+"""The resident's own settings and data: /language, /mydata, /forget."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from drafts.residents import Residents
+from handlers import keyboards
+from handlers.callbacks import ForgetCb, LanguageCb, MenuCb
+from handlers.common import show
+
+router = Router(name="account")
+
+
+@router.message(Command("language"))
+async def language_command(message: Message) -> None:
+    await message.answer(_("Choose your language:"), reply_markup=keyboards.languages())
+
+
+@router.callback_query(MenuCb.filter(F.to == "lang"))
+async def language_button(callback: CallbackQuery) -> None:
+    await show(callback, _("Choose your language:"), keyboards.languages())
+
+
+@router.callback_query(LanguageCb.filter())
+async def choose_language(callback: CallbackQuery, callback_data: LanguageCb, residents: Residents,
+                          i18n: I18n) -> None:
+    if callback_data.code not in i18n.available_locales:
+        await callback.answer(_("This language is not available."), show_alert=True)
+        return
+    await residents.choose_language(callback.from_user.id, callback_data.code)
+    with i18n.use_locale(callback_data.code):  # answer in the language just chosen
+        await show(callback, _("Language set to English."), keyboards.main_menu())
+
+
+@router.message(Command("mydata"))
+async def my_data(message: Message, residents: Residents) -> None:
+    data = await residents.export(message.from_user.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    await message.answer_document(
+        BufferedInputFile(content, filename="yijian-my-data.json"),
+        caption=_("Everything Yijian stores about you: your settings and {count} comments.").format(
+            count=len(data["comments"])),  # type: ignore[arg-type]
+    )
+
+
+@router.message(Command("forget"))
+async def forget_command(message: Message) -> None:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Yes, delete my data"), callback_data=ForgetCb(confirm=True))
+    kb.button(text=_("No, keep it"), callback_data=ForgetCb(confirm=False))
+    await message.answer(
+        _("Delete your personal data? Your language choice and privacy consent are deleted and your comments "
+          "are detached from you (they stay, anonymised, so the committee can still consider them). "
+          "You will no longer receive answers to them."),
+        reply_markup=kb.as_markup(),
+    )
+
+
+@router.callback_query(ForgetCb.filter())
+async def forget(callback: CallbackQuery, callback_data: ForgetCb, residents: Residents, state: FSMContext,
+                 fsm_storage: BaseStorage) -> None:
+    if not callback_data.confirm:
+        await show(callback, _("Nothing was deleted."), keyboards.home_button())
+        return
+    kept = await residents.forget(callback.from_user.id)
+    await state.clear()
+    forget_user = getattr(fsm_storage, "forget_user", None)
+    if forget_user is not None:
+        await forget_user(callback.from_user.id)
+    await show(callback, _("Your personal data was deleted; {count} comments stay, anonymised. "
+                           "Send /start if you want to take part again.").format(count=kept))

@@ -1,0 +1,31 @@
+"""The polite sentence for each refusal of a use case, in the resident's language."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+from drafts.errors import (
+    ArticleNotFound, CommentNotFound, CommentTooLong, CommentWithdrawn, ConsultationClosed,
+    ConsultationError, DraftNotFound, EmptyComment, NotYourComment, PrivacyNotAccepted,
+)
+
+
+def refusal(error: ConsultationError) -> str:
+    if isinstance(error, ConsultationClosed):
+        return _("The consultation on this draft has closed, so comments can no longer be sent or changed. "
+                 "Thank you for your interest; the committee will publish its answers here.")
+    if isinstance(error, CommentTooLong):
+        return _("Your comment is {length} characters long; the limit is {limit}.").format(
+            length=error.length, limit=error.limit)
+    if isinstance(error, EmptyComment):
+        return _("Your comment is empty. Please write it in one message.")
+    if isinstance(error, (CommentNotFound, NotYourComment)):
+        # Same answer for both: a forged id must not reveal whether a comment exists.
+        return _("No such comment among yours.")
+    if isinstance(error, CommentWithdrawn):
+        return _("This comment was withdrawn and can no longer be changed.")
+    if isinstance(error, PrivacyNotAccepted):
+        return _("Please accept the privacy notice first: send /start.")
+    if isinstance(error, (DraftNotFound, ArticleNotFound)):
+        return _("This draft or article does not exist.")
+    return _("Sorry, that cannot be done.")

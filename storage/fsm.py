@@ -1,0 +1,68 @@
+"""aiogram FSM storage in our SQL database, so a conversation survives a restart.
+
+Each call is its own short transaction: aiogram calls set_state and set_data separately
+and expects each to be durable when it returns. Several bot processes may share the
+database; aiogram reads the state from storage on every update, so none keeps a stale copy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.tables import FsmStateRow
+
+
+class SqlStorage(BaseStorage):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None) -> None:
+        self._sessions = sessions
+        self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    async def _write(self, key: StorageKey, **values: Any) -> None:
+        async with self._sessions() as session:
+            row = await session.get(FsmStateRow, self._keys.build(key))
+            if row is None:
+                row = FsmStateRow(key=self._keys.build(key), state=None, data="{}")
+                session.add(row)
+            for name, value in values.items():
+                setattr(row, name, value)
+            if row.state is None and row.data == "{}":
+                # An empty conversation leaves nothing behind.
+                if row in session.new:
+                    session.expunge(row)
+                else:
+                    await session.delete(row)
+            await session.commit()
+
+    async def _read(self, key: StorageKey) -> FsmStateRow | None:
+        async with self._sessions() as session:
+            return await session.get(FsmStateRow, self._keys.build(key))
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self._write(key, state=state.state if isinstance(state, State) else state)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        row = await self._read(key)
+        return row.state if row else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._write(key, data=json.dumps(dict(data), ensure_ascii=False))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        row = await self._read(key)
+        return json.loads(row.data) if row else {}
+
+    async def forget_user(self, user_id: int) -> None:
+        """/forget: drop every conversation row of this user (keys end with the user id)."""
+        async with self._sessions() as session:
+            await session.execute(delete(FsmStateRow).where(FsmStateRow.key.like(f"%:{user_id}:%")))
+            await session.commit()
+
+    async def close(self) -> None:
+        pass

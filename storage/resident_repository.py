@@ -1,0 +1,35 @@
+"""Residents in SQL: the minimum we keep about a person."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from drafts.models import Resident
+from storage.tables import ResidentRow
+
+
+class SqlResidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: int) -> Resident | None:
+        row = await self._session.get(ResidentRow, user_id)
+        if row is None:
+            return None
+        return Resident(row.user_id, row.language, row.privacy_accepted_at, row.created_at)
+
+    async def save(self, resident: Resident) -> None:
+        row = await self._session.get(ResidentRow, resident.user_id)
+        if row is None:
+            row = ResidentRow(user_id=resident.user_id,
+                              created_at=resident.created_at or datetime.now(timezone.utc))
+            self._session.add(row)
+        row.language = resident.language
+        row.privacy_accepted_at = resident.privacy_accepted_at
+        await self._session.flush()
+
+    async def delete(self, user_id: int) -> None:
+        await self._session.execute(delete(ResidentRow).where(ResidentRow.user_id == user_id))

@@ -1,0 +1,107 @@
+"""Drives the real bot through the Bot API stand-in the way residents do, and reads its replies."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from bot.config import Settings
+from bot.wiring import Yijian, build
+from tests.e2e.botapi_stub import REPLY_METHODS, BotAPIStub
+
+
+class Clock:
+    """A controllable clock for the use cases: tests move time to a deadline instead of waiting."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class RunningBot:
+    """The bot of `python -m bot`, built from settings and polling the stand-in in this event loop."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings, self.clock = settings, clock
+        self.app: Yijian | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> Yijian:
+        self.app = await build(self.settings, self.clock)
+        self.task = asyncio.create_task(self.app.run_polling(handle_signals=False, polling_timeout=1))
+        return self.app
+
+    async def stop(self) -> None:
+        assert self.app is not None and self.task is not None
+        await self.app.dp.stop_polling()
+        await asyncio.wait_for(self.task, 10)
+        await self.app.close()
+        self.app = self.task = None
+
+
+@dataclass
+class Person:
+    """A resident in a private chat with the bot."""
+
+    stub: BotAPIStub
+    user_id: int
+    language_code: str = "zh-hans"
+    first_name: str = "Resident"
+    replies: list[dict] = field(default_factory=list)
+
+    @property
+    def who(self) -> dict:
+        return {"language_code": self.language_code, "first_name": self.first_name}
+
+    async def _collect(self, mark: int, callback: bool = False) -> list[dict]:
+        if callback:  # every button press is answered, with or without an alert
+            await self.stub.wait_for_event("answerCallbackQuery", after=mark)
+        else:
+            await self.stub.wait_for_reply(self.user_id, after=mark)
+        await self.stub.wait_until_idle(quiet=0.05)
+        self.replies = [e for e in self.stub.events[mark:]
+                        if e["method"] in REPLY_METHODS and e["chat_id"] == self.user_id and not e["error"]]
+        return self.replies
+
+    async def say(self, text: str) -> list[dict]:
+        mark = self.stub.mark()
+        self.stub.send_text(self.user_id, text, **self.who)
+        return await self._collect(mark)
+
+    async def send(self, kind: str) -> list[dict]:
+        mark = self.stub.mark()
+        getattr(self.stub, f"send_{kind}")(self.user_id, **self.who)
+        return await self._collect(mark)
+
+    async def press(self, button_text: str) -> list[dict]:
+        """Press the newest button whose text contains `button_text`, on any of the bot's messages."""
+        for message in reversed(self.stub.messages(self.user_id)):
+            data = next((d for t, d in self.stub.buttons(message) if button_text in t), None)
+            if data is not None:
+                return await self.press_data(message["message_id"], data)
+        raise AssertionError(f"no button {button_text!r} in chat {self.user_id}:\n{self.stub.dump(self.user_id)}")
+
+    async def press_data(self, message_id: int, data: str, check: bool = True) -> list[dict]:
+        mark = self.stub.mark()
+        self.stub.press(self.user_id, message_id, data, check=check, **self.who)
+        return await self._collect(mark, callback=True)
+
+    @property
+    def text(self) -> str:
+        """Everything the bot said in answer to the last action, joined."""
+        return "\n".join(str(e["params"].get("text") or e["params"].get("caption") or "") for e in self.replies)
+
+    @property
+    def alert(self) -> str:
+        answers = [e for e in self.stub.events if e["method"] == "answerCallbackQuery"]
+        return str(answers[-1]["params"].get("text") or "") if answers else ""
+
+    def buttons(self) -> list[str]:
+        last = self.stub.last_message(self.user_id)
+        return [text for text, _ in self.stub.buttons(last)]
