@@ -7,5 +7,5 @@ from handlers import account, browse, commenting, fallback, my_comments, search,
 
 def routers() -> list[Router]:
     # Order matters: commands first, state-bound text next, the catch-all fallback last.
-    return [start.router, account.router, browse.router, my_comments.router, search.router,
-            commenting.router, fallback.router]
+    modules = (start, account, browse, my_comments, search, commenting, fallback)
+    return [module.make_router() for module in modules]

@@ -18,20 +18,15 @@ from handlers import keyboards
 from handlers.callbacks import ForgetCb, LanguageCb, MenuCb
 from handlers.common import show
 
-router = Router(name="account")
 
-
-@router.message(Command("language"))
 async def language_command(message: Message) -> None:
     await message.answer(_("Choose your language:"), reply_markup=keyboards.languages())
 
 
-@router.callback_query(MenuCb.filter(F.to == "lang"))
 async def language_button(callback: CallbackQuery) -> None:
     await show(callback, _("Choose your language:"), keyboards.languages())
 
 
-@router.callback_query(LanguageCb.filter())
 async def choose_language(callback: CallbackQuery, callback_data: LanguageCb, residents: Residents,
                           i18n: I18n) -> None:
     if callback_data.code not in i18n.available_locales:
@@ -42,7 +37,6 @@ async def choose_language(callback: CallbackQuery, callback_data: LanguageCb, re
         await show(callback, _("Language set to English."), keyboards.main_menu())
 
 
-@router.message(Command("mydata"))
 async def my_data(message: Message, residents: Residents) -> None:
     data = await residents.export(message.from_user.id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
@@ -53,7 +47,6 @@ async def my_data(message: Message, residents: Residents) -> None:
     )
 
 
-@router.message(Command("forget"))
 async def forget_command(message: Message) -> None:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("Yes, delete my data"), callback_data=ForgetCb(confirm=True))
@@ -66,7 +59,6 @@ async def forget_command(message: Message) -> None:
     )
 
 
-@router.callback_query(ForgetCb.filter())
 async def forget(callback: CallbackQuery, callback_data: ForgetCb, residents: Residents, state: FSMContext,
                  fsm_storage: BaseStorage) -> None:
     if not callback_data.confirm:
@@ -79,3 +71,15 @@ async def forget(callback: CallbackQuery, callback_data: ForgetCb, residents: Re
         await forget_user(callback.from_user.id)
     await show(callback, _("Your personal data was deleted; {count} comments stay, anonymised. "
                            "Send /start if you want to take part again.").format(count=kept))
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="account")
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_button, MenuCb.filter(F.to == "lang"))
+    router.callback_query.register(choose_language, LanguageCb.filter())
+    router.message.register(my_data, Command("mydata"))
+    router.message.register(forget_command, Command("forget"))
+    router.callback_query.register(forget, ForgetCb.filter())
+    return router

@@ -18,7 +18,6 @@ from handlers.callbacks import ArticleCb, ChapterCb, DraftCb, MenuCb
 from handlers.common import show
 from handlers.render import article_text, day
 
-router = Router(name="browse")
 Screen = tuple[str, InlineKeyboardMarkup]
 NOTE_LIMIT = 3500  # a message holds 4096 characters; the title and markup need the rest
 
@@ -60,17 +59,14 @@ async def article_screen(reading: Reading, draft_id: int, number: int) -> Screen
     return article_text(draft, article), keyboards.article_page(draft, article, reading.is_open(draft))
 
 
-@router.message(Command("drafts"))
 async def drafts_command(message: Message, reading: Reading, tz: ZoneInfo) -> None:
     await show(message, *await drafts_screen(reading, tz))
 
 
-@router.callback_query(MenuCb.filter(F.to == "drafts"))
 async def drafts_button(callback: CallbackQuery, reading: Reading, tz: ZoneInfo) -> None:
     await show(callback, *await drafts_screen(reading, tz))
 
 
-@router.callback_query(DraftCb.filter(F.note))
 async def note_button(callback: CallbackQuery, callback_data: DraftCb, reading: Reading) -> None:
     try:
         draft = await reading.draft(callback_data.draft)
@@ -82,7 +78,6 @@ async def note_button(callback: CallbackQuery, callback_data: DraftCb, reading: 
     await show(callback, text, keyboards.back_to_draft(draft.id))
 
 
-@router.callback_query(DraftCb.filter())
 async def draft_button(callback: CallbackQuery, callback_data: DraftCb, reading: Reading, tz: ZoneInfo) -> None:
     try:
         await show(callback, *await draft_screen(reading, callback_data.draft, tz))
@@ -90,7 +85,6 @@ async def draft_button(callback: CallbackQuery, callback_data: DraftCb, reading:
         await callback.answer(_("This draft no longer exists."), show_alert=True)
 
 
-@router.callback_query(ChapterCb.filter())
 async def chapter_button(callback: CallbackQuery, callback_data: ChapterCb, reading: Reading) -> None:
     try:
         draft = await reading.draft(callback_data.draft)
@@ -106,9 +100,20 @@ async def chapter_button(callback: CallbackQuery, callback_data: ChapterCb, read
     await show(callback, text, keyboards.chapter_page(draft, callback_data.chapter, callback_data.page))
 
 
-@router.callback_query(ArticleCb.filter())
 async def article_button(callback: CallbackQuery, callback_data: ArticleCb, reading: Reading) -> None:
     try:
         await show(callback, *await article_screen(reading, callback_data.draft, callback_data.number))
     except (DraftNotFound, ArticleNotFound):
         await callback.answer(_("This article does not exist."), show_alert=True)
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="browse")
+    router.message.register(drafts_command, Command("drafts"))
+    router.callback_query.register(drafts_button, MenuCb.filter(F.to == "drafts"))
+    router.callback_query.register(note_button, DraftCb.filter(F.note))
+    router.callback_query.register(draft_button, DraftCb.filter())
+    router.callback_query.register(chapter_button, ChapterCb.filter())
+    router.callback_query.register(article_button, ArticleCb.filter())
+    return router

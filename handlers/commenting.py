@@ -27,10 +27,7 @@ from handlers.render import day, target_label
 from handlers.start import privacy_notice
 from handlers.states import CommentFlow
 
-router = Router(name="commenting")
 
-
-@router.callback_query(CommentOnCb.filter())
 async def start_comment(callback: CallbackQuery, callback_data: CommentOnCb, state: FSMContext,
                         commenting: Commenting) -> None:
     article = callback_data.article or None
@@ -54,7 +51,6 @@ async def start_comment(callback: CallbackQuery, callback_data: CommentOnCb, sta
     )
 
 
-@router.message(CommentFlow.writing, F.text, ~F.text.startswith("/"))
 async def comment_text(message: Message, state: FSMContext) -> None:
     try:
         text = check_comment_text(message.text)
@@ -70,7 +66,7 @@ async def comment_text(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(text=text)
     await state.set_state(CommentFlow.preview)
-    await message.answer(*await preview_screen(state, message.from_user.full_name))
+    await show(message, *await preview_screen(state, message.from_user.full_name))
 
 
 async def preview_screen(state: FSMContext, name: str | None) -> tuple[str, InlineKeyboardMarkup]:
@@ -89,13 +85,11 @@ async def preview_screen(state: FSMContext, name: str | None) -> tuple[str, Inli
     return "\n".join(lines), keyboards.preview(signed, name, editing)
 
 
-@router.callback_query(CommentFlow.preview, PreviewCb.filter(F.action.in_({"sign", "anonymous"})))
 async def toggle_signature(callback: CallbackQuery, callback_data: PreviewCb, state: FSMContext) -> None:
     await state.update_data(signed=callback_data.action == "sign")
     await show(callback, *await preview_screen(state, callback.from_user.full_name))
 
 
-@router.callback_query(CommentFlow.preview, PreviewCb.filter(F.action == "edit"))
 async def edit_preview(callback: CallbackQuery, state: FSMContext) -> None:
     data = await state.get_data()
     await state.set_state(CommentFlow.writing)
@@ -104,13 +98,11 @@ async def edit_preview(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.message.answer(data["text"], parse_mode=None)
 
 
-@router.callback_query(PreviewCb.filter(F.action == "cancel"))
 async def cancel_preview(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await show(callback, _("Cancelled. Your comment was not sent."), keyboards.home_button())
 
 
-@router.callback_query(CommentFlow.preview, PreviewCb.filter(F.action == "submit"))
 async def submit(callback: CallbackQuery, state: FSMContext, commenting: Commenting, tz: ZoneInfo,
                  reading: Reading) -> None:
     data = await state.get_data()
@@ -145,3 +137,15 @@ def receipt(comment: Comment, title: str, closes_at: datetime, tz: ZoneInfo, edi
           "the committee's answer will reach you here. Check the status at any time with /track {number}.")
         .format(date=day(closes_at, tz), number=comment.tracking_number),
     ])
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="commenting")
+    router.callback_query.register(start_comment, CommentOnCb.filter())
+    router.message.register(comment_text, CommentFlow.writing, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(toggle_signature, CommentFlow.preview, PreviewCb.filter(F.action.in_({"sign", "anonymous"})))
+    router.callback_query.register(edit_preview, CommentFlow.preview, PreviewCb.filter(F.action == "edit"))
+    router.callback_query.register(cancel_preview, PreviewCb.filter(F.action == "cancel"))
+    router.callback_query.register(submit, CommentFlow.preview, PreviewCb.filter(F.action == "submit"))
+    return router

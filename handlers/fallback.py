@@ -15,8 +15,6 @@ from aiogram.utils.i18n import gettext as _
 from handlers import keyboards
 from handlers.states import CommentFlow, SearchFlow
 
-router = Router(name="fallback")
-
 
 def expectation(state: str | None) -> str:
     if state == CommentFlow.writing.state:
@@ -30,7 +28,6 @@ def expectation(state: str | None) -> str:
     return _("Please use the buttons, or a command from /help.")
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext) -> None:
     had_state = await state.get_state() is not None
     await state.clear()
@@ -38,23 +35,30 @@ async def cancel(message: Message, state: FSMContext) -> None:
     await message.answer(text, reply_markup=keyboards.main_menu())
 
 
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message, state: FSMContext) -> None:
     await message.answer(_("I do not know this command.") + " " + expectation(await state.get_state()))
 
 
-@router.message(F.text)
 async def stray_text(message: Message, state: FSMContext) -> None:
     await message.answer(expectation(await state.get_state()), reply_markup=keyboards.main_menu())
 
 
-@router.message()
 async def not_text(message: Message, state: FSMContext) -> None:
     # Photos, stickers, voice, files, locations…: we only read text.
     await message.answer(_("I can only read text messages.") + " " + expectation(await state.get_state()))
 
 
-@router.callback_query()
 async def stale_button(callback: CallbackQuery) -> None:
     await callback.answer(_("This button is no longer active. Please start again from the main menu: /start"),
                           show_alert=True)
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="fallback")
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(stray_text, F.text)
+    router.message.register(not_text)
+    router.callback_query.register(stale_button)
+    return router

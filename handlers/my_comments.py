@@ -22,7 +22,6 @@ from handlers.refusals import refusal
 from handlers.render import comment_card, status_label, target_label
 from handlers.states import CommentFlow
 
-router = Router(name="my_comments")
 PER_PAGE = 5
 
 
@@ -54,17 +53,14 @@ async def list_screen(resident_id: int, page: int, commenting: Commenting, readi
     return "\n".join(lines), kb.as_markup()
 
 
-@router.message(Command("mycomments"))
 async def mine_command(message: Message, commenting: Commenting, reading: Reading) -> None:
     await show(message, *await list_screen(message.from_user.id, 0, commenting, reading))
 
 
-@router.callback_query(MenuCb.filter(F.to == "mine"))
 async def mine_button(callback: CallbackQuery, commenting: Commenting, reading: Reading) -> None:
     await show(callback, *await list_screen(callback.from_user.id, 0, commenting, reading))
 
 
-@router.callback_query(MineCb.filter())
 async def mine_page(callback: CallbackQuery, callback_data: MineCb, commenting: Commenting, reading: Reading) -> None:
     page = max(0, callback_data.page)
     await show(callback, *await list_screen(callback.from_user.id, page, commenting, reading))
@@ -80,7 +76,6 @@ def comment_buttons(comment: Comment, changeable: bool) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-@router.callback_query(MyCommentCb.filter(F.action == "view"))
 async def view(callback: CallbackQuery, callback_data: MyCommentCb, commenting: Commenting, reading: Reading,
                tz: ZoneInfo) -> None:
     try:
@@ -96,7 +91,6 @@ async def view(callback: CallbackQuery, callback_data: MyCommentCb, commenting: 
     await show(callback, text, comment_buttons(comment, is_open and comment.status is CommentStatus.RECEIVED))
 
 
-@router.callback_query(MyCommentCb.filter(F.action == "edit"))
 async def edit(callback: CallbackQuery, callback_data: MyCommentCb, commenting: Commenting, reading: Reading,
                state: FSMContext) -> None:
     try:
@@ -113,7 +107,6 @@ async def edit(callback: CallbackQuery, callback_data: MyCommentCb, commenting: 
     await callback.message.answer(comment.text, parse_mode=None)
 
 
-@router.callback_query(MyCommentCb.filter(F.action == "withdraw"))
 async def ask_withdraw(callback: CallbackQuery, callback_data: MyCommentCb) -> None:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("Yes, withdraw it"), callback_data=MyCommentCb(comment=callback_data.comment, action="confirm"))
@@ -121,7 +114,6 @@ async def ask_withdraw(callback: CallbackQuery, callback_data: MyCommentCb) -> N
     await show(callback, _("Withdraw this comment? The committee will no longer consider it."), kb.as_markup())
 
 
-@router.callback_query(MyCommentCb.filter(F.action == "confirm"))
 async def withdraw(callback: CallbackQuery, callback_data: MyCommentCb, commenting: Commenting,
                    reading: Reading, tz: ZoneInfo) -> None:
     try:
@@ -134,7 +126,6 @@ async def withdraw(callback: CallbackQuery, callback_data: MyCommentCb, commenti
     await show(callback, text, comment_buttons(comment, changeable=False))
 
 
-@router.message(Command("track"))
 async def track(message: Message, command: CommandObject, commenting: Commenting, reading: Reading,
                 tz: ZoneInfo) -> None:
     number = parse_tracking_number(command.args or "")
@@ -151,3 +142,17 @@ async def track(message: Message, command: CommandObject, commenting: Commenting
     # The text and signature are shown to the author only; anyone holding the number sees the status.
     mine = comment.resident_id == message.from_user.id
     await message.answer(comment_card(comment, draft.title, tz, show_text=mine))
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="my_comments")
+    router.message.register(mine_command, Command("mycomments"))
+    router.callback_query.register(mine_button, MenuCb.filter(F.to == "mine"))
+    router.callback_query.register(mine_page, MineCb.filter())
+    router.callback_query.register(view, MyCommentCb.filter(F.action == "view"))
+    router.callback_query.register(edit, MyCommentCb.filter(F.action == "edit"))
+    router.callback_query.register(ask_withdraw, MyCommentCb.filter(F.action == "withdraw"))
+    router.callback_query.register(withdraw, MyCommentCb.filter(F.action == "confirm"))
+    router.message.register(track, Command("track"))
+    return router

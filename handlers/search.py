@@ -16,7 +16,6 @@ from handlers.callbacks import ArticleCb, MenuCb
 from handlers.common import show
 from handlers.states import SearchFlow
 
-router = Router(name="search")
 QUERY_LIMIT = 100
 
 
@@ -38,7 +37,6 @@ async def run_search(message: Message, words: str, reading: Reading) -> None:
     await message.answer("\n".join(lines), reply_markup=kb.as_markup())
 
 
-@router.message(Command("search"))
 async def search_command(message: Message, command: CommandObject, reading: Reading, state: FSMContext) -> None:
     if not (command.args or "").strip():
         await state.set_state(SearchFlow.words)
@@ -47,13 +45,20 @@ async def search_command(message: Message, command: CommandObject, reading: Read
     await run_search(message, command.args.strip(), reading)
 
 
-@router.callback_query(MenuCb.filter(F.to == "search"))
 async def search_button(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(SearchFlow.words)
     await show(callback, _("What should I look for? Send one or more words, for example: 噪声 夜间"))
 
 
-@router.message(SearchFlow.words, F.text, ~F.text.startswith("/"))
 async def search_words(message: Message, reading: Reading, state: FSMContext) -> None:
     await state.clear()
     await run_search(message, message.text.strip(), reading)
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="search")
+    router.message.register(search_command, Command("search"))
+    router.callback_query.register(search_button, MenuCb.filter(F.to == "search"))
+    router.message.register(search_words, SearchFlow.words, F.text, ~F.text.startswith("/"))
+    return router

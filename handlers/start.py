@@ -20,7 +20,6 @@ from handlers.browse import article_screen, draft_screen
 from handlers.callbacks import MenuCb, PrivacyCb
 from handlers.common import show
 
-router = Router(name="start")
 # Deep links the committee prints in news posts and on posters: d<draft>, a<draft>_<article>.
 DEEP_LINK = re.compile(r"^(?:d(\d{1,9})|a(\d{1,9})_(\d{1,4}))$")
 
@@ -81,7 +80,6 @@ async def open_deep_link(target: Message | CallbackQuery, payload: str, reading:
     return True
 
 
-@router.message(CommandStart())
 async def start(message: Message, command: CommandObject, state: FSMContext, resident: Resident | None,
                 reading: Reading, tz: ZoneInfo) -> None:
     await state.clear()
@@ -95,7 +93,6 @@ async def start(message: Message, command: CommandObject, state: FSMContext, res
         await message.answer(greeting(), reply_markup=keyboards.main_menu())
 
 
-@router.callback_query(PrivacyCb.filter())
 async def accept_privacy(callback: CallbackQuery, callback_data: PrivacyCb, residents: Residents,
                          reading: Reading, tz: ZoneInfo) -> None:
     await residents.accept_privacy(callback.from_user.id)
@@ -103,27 +100,35 @@ async def accept_privacy(callback: CallbackQuery, callback_data: PrivacyCb, resi
         await show(callback, _("Thank you. What would you like to do?"), keyboards.main_menu())
 
 
-@router.callback_query(MenuCb.filter(F.to == "home"))
 async def home(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await show(callback, greeting(), keyboards.main_menu())
 
 
-@router.message(Command("help"))
 async def help_command(message: Message) -> None:
     await message.answer(help_text(), reply_markup=keyboards.home_button())
 
 
-@router.callback_query(MenuCb.filter(F.to == "help"))
 async def help_button(callback: CallbackQuery) -> None:
     await show(callback, help_text(), keyboards.home_button())
 
 
-@router.message(Command("privacy"))
 async def privacy_command(message: Message) -> None:
     await message.answer(privacy_notice(), reply_markup=keyboards.home_button())
 
 
-@router.callback_query(MenuCb.filter(F.to == "privacy"))
 async def privacy_button(callback: CallbackQuery) -> None:
     await show(callback, privacy_notice(), keyboards.home_button())
+
+
+def make_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.callback_query.register(accept_privacy, PrivacyCb.filter())
+    router.callback_query.register(home, MenuCb.filter(F.to == "home"))
+    router.message.register(help_command, Command("help"))
+    router.callback_query.register(help_button, MenuCb.filter(F.to == "help"))
+    router.message.register(privacy_command, Command("privacy"))
+    router.callback_query.register(privacy_button, MenuCb.filter(F.to == "privacy"))
+    return router

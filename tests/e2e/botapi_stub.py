@@ -11,6 +11,19 @@ when files are uploaded); nested objects (reply_markup, entities, commands,
 scope, ...) arrive as JSON-encoded strings. Every answer is
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": N,
 "description": "..."}`` like the real API. Only aiohttp and the stdlib are used.
+
+Records the tests read:
+* event (``stub.events``): index, method, params (decoded; an upload is a dict
+  file_name/mime_type/content), chat_id (int or None), message (a snapshot of the
+  stored message after the call, or None), error (description or None), time.
+  getUpdates calls are not recorded.
+* stored bot message (``stub.messages(chat_id)``, updated in place by edits):
+  chat_id, message_id, date, method (the sending method), last_method, text (as
+  sent, raw HTML), plain_text (as the resident sees it), entities, parse_mode,
+  reply_markup (dict); media messages add document/photo, content (bytes),
+  caption, plain_caption, caption_entities.
+Like Telegram, editing without a change answers 400 "message is not modified",
+and editMessageText without reply_markup removes the inline keyboard.
 """
 from __future__ import annotations
 
@@ -50,8 +63,9 @@ HTML_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": 
              "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
              "blockquote": "blockquote", "tg-emoji": "custom_emoji"}
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>")
-_ATTR_RE = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+_ATTR = r"""([a-zA-Z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?"""   # name[=value]
+_ATTR_RE = re.compile(_ATTR)
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+" + _ATTR + r")*)\s*>")
 
 
 def utf16_len(s: str) -> int:
@@ -97,7 +111,7 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
                 if pos > start and entity:
                     entities.append({**entity, "offset": start, "length": pos - start})
             else:
-                attrs = {a.lower(): next((v for v in vals if v is not None), "")
+                attrs = {a.lower(): next((v for v in vals if v), "")
                          for a, *vals in _ATTR_RE.findall(m.group(3))}
                 entity: dict = {"type": HTML_TAGS[name]}
                 if name == "span" and attrs.get("class") != "tg-spoiler":
@@ -110,8 +124,9 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
                     entity = {"type": "text_link", "url": attrs["href"]} if attrs.get("href") else {}
                 if name == "blockquote" and "expandable" in attrs:
                     entity["type"] = "expandable_blockquote"
-                if name == "code" and stack and stack[-1][0] == "pre" and attrs.get("class", "").startswith("language-"):
-                    stack[-1][1]["language"] = attrs["class"][len("language-"):]
+                language = attrs.get("class", "").removeprefix("language-")
+                if name == "code" and stack and stack[-1][0] == "pre" and language != attrs.get("class", ""):
+                    stack[-1][1]["language"] = language
                 stack.append((name, entity, pos))
             i = m.end()
         else:
@@ -189,12 +204,16 @@ class BotAPIStub:
             raw = await request.post() if request.method == "POST" else request.query
         params, files = {}, {}
         for key, value in raw.items():
-            if isinstance(value, web.FileField):           # multipart upload, "attach://key"
-                files[key] = value
+            if isinstance(value, web.FileField):           # multipart upload, named by "attach://key"
+                files[key] = {"file_name": value.filename, "mime_type": value.content_type,
+                              "content": value.file.read()}
             elif key in JSON_FIELDS and isinstance(value, str):
                 params[key] = json.loads(value)
             else:
                 params[key] = value
+        for key, value in params.items():                  # "attach://key" -> the uploaded file dict
+            if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+                params[key] = files[value[9:]]
         name, handler = self._handlers.get(request.match_info["method"].lower(),
                                            (request.match_info["method"], None))
         polling = name == "getUpdates"
@@ -207,7 +226,10 @@ class BotAPIStub:
                 raise failures.pop(0)
             if polling:
                 return self._reply(await self._get_updates(params))
-            result, message = handler(params, files) if handler else (True, None)
+            try:
+                result, message = handler(params) if handler else (True, None)
+            except (KeyError, ValueError, TypeError) as e:   # missing/malformed parameter
+                raise BotAPIError(400, f"Bad Request: invalid parameters: {e!r}") from None
             self._record(name, params, message)
             return self._reply(result)
         except BotAPIError as e:
@@ -292,7 +314,8 @@ class BotAPIStub:
             try:
                 plain, entities = parse_html(text)
             except ValueError as e:
-                self.parse_errors.append({"method": method, "chat_id": params.get("chat_id"), "text": text, "error": str(e)})
+                self.parse_errors.append({"method": method, "chat_id": params.get("chat_id"),
+                                          "text": text, "error": str(e)})
                 raise BotAPIError(400, f"Bad Request: can't parse entities: {e}") from None
         if key == "text" and not plain.strip():
             raise BotAPIError(400, "Bad Request: message text is empty")
@@ -328,11 +351,10 @@ class BotAPIStub:
             raise BotAPIError(400, "Bad Request: message to edit not found")
         return msg
 
-    def _input_file(self, value: str | None, files: dict, kind: str, mime: str | None) -> dict:
-        """Resolve a document/photo argument: upload (attach://), known file_id or URL."""
-        if value and value.startswith("attach://") and value[9:] in files:
-            field = files[value[9:]]
-            return self._files[self.add_file(field.file.read(), field.filename or kind, field.content_type or mime)]
+    def _input_file(self, value: dict | str | None, kind: str, mime: str | None) -> dict:
+        """Resolve a document/photo argument: an upload (dict), a known file_id or a URL."""
+        if isinstance(value, dict):
+            return self._files[self.add_file(value["content"], value["file_name"] or kind, value["mime_type"] or mime)]
         if value in self._files:
             return self._files[value]
         if value and value.startswith(("http://", "https://")):
@@ -340,29 +362,29 @@ class BotAPIStub:
         raise BotAPIError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
     # ---------------------------------------------------------------- Bot API methods
-    # Each handler takes (params, files) and returns (result, stored message or None).
-    def _api_getMe(self, params: dict, files: dict):
+    # Each handler takes the decoded params and returns (result, stored message or None).
+    def _api_getMe(self, params: dict):
         return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
                 "supports_inline_queries": False}, None
 
-    def _api_deleteWebhook(self, params: dict, files: dict):
+    def _api_deleteWebhook(self, params: dict):
         return True, None
 
     def _scope_key(self, params: dict) -> tuple[str, str]:
         return json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True), params.get("language_code", "")
 
-    def _api_setMyCommands(self, params: dict, files: dict):
+    def _api_setMyCommands(self, params: dict):
         self.commands[self._scope_key(params)] = params.get("commands") or []
         return True, None
 
-    def _api_getMyCommands(self, params: dict, files: dict):
+    def _api_getMyCommands(self, params: dict):
         return self.commands.get(self._scope_key(params), []), None
 
-    def _api_deleteMyCommands(self, params: dict, files: dict):
+    def _api_deleteMyCommands(self, params: dict):
         self.commands.pop(self._scope_key(params), None)
         return True, None
 
-    def _api_sendMessage(self, params: dict, files: dict):
+    def _api_sendMessage(self, params: dict):
         chat_id = self._chat_id(params)
         plain, entities = self._check_text(params, "sendMessage")
         msg = {"chat_id": chat_id, "message_id": self._next_message_id(chat_id), "date": int(time.time()),
@@ -371,13 +393,13 @@ class BotAPIStub:
         self._chats.setdefault(chat_id, {})[msg["message_id"]] = msg
         return self.message_json(msg), msg
 
-    def _send_media(self, params: dict, files: dict, kind: str, method: str):
+    def _send_media(self, params: dict, kind: str, method: str):
         chat_id = self._chat_id(params)
         caption, caption_entities = self._check_text(params, method, "caption", 1024)
-        rec = self._input_file(params.get(kind), files, kind, "image/jpeg" if kind == "photo" else None)
+        rec = self._input_file(params.get(kind), kind, "image/jpeg" if kind == "photo" else None)
         base = {"file_id": rec["file_id"], "file_unique_id": rec["file_unique_id"], "file_size": len(rec["content"])}
         media = ([{**base, "width": 800, "height": 600}] if kind == "photo" else
-                 {**base, "file_name": rec["file_name"], **({"mime_type": rec["mime_type"]} if rec["mime_type"] else {})})
+                 {**base, "file_name": rec["file_name"], "mime_type": rec["mime_type"] or "application/octet-stream"})
         msg = {"chat_id": chat_id, "message_id": self._next_message_id(chat_id), "date": int(time.time()),
                "method": method, "text": None, kind: media, "content": rec["content"], "caption": params.get("caption"),
                "plain_caption": caption, "caption_entities": caption_entities,
@@ -385,13 +407,13 @@ class BotAPIStub:
         self._chats.setdefault(chat_id, {})[msg["message_id"]] = msg
         return self.message_json(msg), msg
 
-    def _api_sendDocument(self, params: dict, files: dict):
-        return self._send_media(params, files, "document", "sendDocument")
+    def _api_sendDocument(self, params: dict):
+        return self._send_media(params, "document", "sendDocument")
 
-    def _api_sendPhoto(self, params: dict, files: dict):
-        return self._send_media(params, files, "photo", "sendPhoto")
+    def _api_sendPhoto(self, params: dict):
+        return self._send_media(params, "photo", "sendPhoto")
 
-    def _api_editMessageText(self, params: dict, files: dict):
+    def _api_editMessageText(self, params: dict):
         msg = self._edit_target(params)
         plain, entities = self._check_text(params, "editMessageText")
         if msg is None:
@@ -405,7 +427,7 @@ class BotAPIStub:
                    reply_markup=markup, edit_date=int(time.time()), last_method="editMessageText")
         return self.message_json(msg), msg
 
-    def _api_editMessageReplyMarkup(self, params: dict, files: dict):
+    def _api_editMessageReplyMarkup(self, params: dict):
         msg = self._edit_target(params)
         if msg is None:
             return True, None
@@ -415,23 +437,23 @@ class BotAPIStub:
                    last_method="editMessageReplyMarkup")
         return self.message_json(msg), msg
 
-    def _api_deleteMessage(self, params: dict, files: dict):
+    def _api_deleteMessage(self, params: dict):
         chat = self._chats.get(self._chat_id(params), {})
         if chat.pop(int(params.get("message_id") or 0), None) is None:
             raise BotAPIError(400, "Bad Request: message to delete not found")
         return True, None
 
-    def _api_answerCallbackQuery(self, params: dict, files: dict):
+    def _api_answerCallbackQuery(self, params: dict):
         if params.get("callback_query_id") not in self._callback_ids:
             raise BotAPIError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.callback_answers.append(params)
         return True, None
 
-    def _api_sendChatAction(self, params: dict, files: dict):
+    def _api_sendChatAction(self, params: dict):
         self._chat_id(params)
         return True, None
 
-    def _api_getFile(self, params: dict, files: dict):
+    def _api_getFile(self, params: dict):
         rec = self._files.get(params.get("file_id", ""))
         if rec is None:
             raise BotAPIError(400, "Bad Request: invalid file_id")
@@ -512,7 +534,8 @@ class BotAPIStub:
         return self._from_user(user_id, {"sticker": sticker}, **who)
 
     def send_voice(self, user_id: int, *, duration: int = 3, **who: Any) -> dict:
-        voice = {**self._file_obj(b"OggSfake-opus", "voice.oga", "audio/ogg"), "duration": duration, "mime_type": "audio/ogg"}
+        voice = {**self._file_obj(b"OggSfake-opus", "voice.oga", "audio/ogg"), "duration": duration,
+                 "mime_type": "audio/ogg"}
         return self._from_user(user_id, {"voice": voice}, **who)
 
     def send_document(self, user_id: int, content: bytes, file_name: str, mime_type: str = "application/octet-stream",
@@ -525,7 +548,7 @@ class BotAPIStub:
         """The resident taps an inline button of the bot's message ``message_id`` in their chat."""
         msg = self._chats.get(user_id, {}).get(message_id)
         if msg is None:
-            raise AssertionError(f"no bot message {message_id} in chat {user_id}; have {sorted(self._chats.get(user_id, {}))}")
+            raise AssertionError(f"no bot message {message_id} in chat {user_id}:\n{self.dump(user_id)}")
         if check and data not in [d for _, d in self.buttons(msg)]:
             raise AssertionError(f"message {message_id} has no button with data {data!r}: {self.buttons(msg)}")
         user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code,

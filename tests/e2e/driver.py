@@ -34,7 +34,14 @@ class RunningBot:
 
     async def start(self) -> Yijian:
         self.app = await build(self.settings, self.clock)
+        started = asyncio.Event()
+
+        async def on_startup() -> None:
+            started.set()
+
+        self.app.dp.startup.register(on_startup)
         self.task = asyncio.create_task(self.app.run_polling(handle_signals=False, polling_timeout=1))
+        await asyncio.wait_for(started.wait(), 10)  # polling has begun: stop_polling() is valid from here
         return self.app
 
     async def stop(self) -> None:
@@ -49,19 +56,26 @@ class RunningBot:
 class Person:
     """A resident in a private chat with the bot."""
 
-    stub: BotAPIStub
+    stub: BotAPIStub = field(repr=False)
     user_id: int
     language_code: str = "zh-hans"
     first_name: str = "Resident"
-    replies: list[dict] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list, repr=False)
+    _alert: str = field(default="", repr=False)
 
     @property
     def who(self) -> dict:
         return {"language_code": self.language_code, "first_name": self.first_name}
 
-    async def _collect(self, mark: int, callback: bool = False) -> list[dict]:
-        if callback:  # every button press is answered, with or without an alert
-            await self.stub.wait_for_event("answerCallbackQuery", after=mark)
+    async def _collect(self, mark: int, callback_id: str | None = None) -> list[dict]:
+        if callback_id:  # every button press is answered, with or without an alert
+            after = mark
+            while True:
+                event = await self.stub.wait_for_event("answerCallbackQuery", after=after)
+                if event["params"].get("callback_query_id") == callback_id:
+                    self._alert = str(event["params"].get("text") or "")
+                    break
+                after = event["index"] + 1
         else:
             await self.stub.wait_for_reply(self.user_id, after=mark)
         await self.stub.wait_until_idle(quiet=0.05)
@@ -89,8 +103,8 @@ class Person:
 
     async def press_data(self, message_id: int, data: str, check: bool = True) -> list[dict]:
         mark = self.stub.mark()
-        self.stub.press(self.user_id, message_id, data, check=check, **self.who)
-        return await self._collect(mark, callback=True)
+        update = self.stub.press(self.user_id, message_id, data, check=check, **self.who)
+        return await self._collect(mark, callback_id=update["callback_query"]["id"])
 
     @property
     def text(self) -> str:
@@ -99,9 +113,20 @@ class Person:
 
     @property
     def alert(self) -> str:
-        answers = [e for e in self.stub.events if e["method"] == "answerCallbackQuery"]
-        return str(answers[-1]["params"].get("text") or "") if answers else ""
+        """The text of the answer to this resident's last button press (an alert or a toast)."""
+        return self._alert
 
     def buttons(self) -> list[str]:
         last = self.stub.last_message(self.user_id)
         return [text for text, _ in self.stub.buttons(last)]
+
+
+async def accept_privacy(person: Person) -> None:
+    """/start and agree to the privacy notice, as every resident does once."""
+    await person.say("/start")
+    await person.press("✅")
+
+
+def read_document(stub: BotAPIStub, event: dict) -> bytes:
+    """The bytes of a document the bot sent (sendDocument upload)."""
+    return stub.file_content(event["message"]["document"]["file_id"])

@@ -124,6 +124,9 @@ async def test_html_validation(stub, bot):
         await bot.send_message(CHAT, "<b>" + "x" * 4097 + "</b>", parse_mode="HTML")
     await bot.send_message(CHAT, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")  # tags don't count
     assert parse_html("<b>😀</b>x") == ("😀x", [{"type": "bold", "offset": 0, "length": 2}])
+    assert parse_html("<a href='u'>l</a><tg-emoji emoji-id=\"5\">e</tg-emoji>")[1] == [
+        {"type": "text_link", "url": "u", "offset": 0, "length": 1},
+        {"type": "custom_emoji", "custom_emoji_id": "5", "offset": 1, "length": 1}]
 
 
 @pytest.mark.asyncio
@@ -217,9 +220,12 @@ async def test_files(stub, bot):
     assert sent.document.file_name == "export.csv" and sent.caption == "CSV"
     stored = stub.last_message(CHAT)
     assert stored["method"] == "sendDocument" and stored["content"] == b"a,b\n1,2\n"
+    upload = (await stub.wait_for_event("sendDocument", chat_id=CHAT))["params"]["document"]
+    assert upload == {"file_name": "export.csv", "mime_type": "application/octet-stream", "content": b"a,b\n1,2\n"}
     assert (await bot.download(sent.document)).read() == b"a,b\n1,2\n"
     photo = await bot.send_photo(CHAT, BufferedInputFile(b"\x89PNG", "p.png"))
-    assert photo.photo[0].width == 800 and (await stub.wait_for_reply(CHAT, after=stub.mark() - 1))["method"] == "sendPhoto"
+    assert photo.photo[0].width == 800
+    assert (await stub.wait_for_reply(CHAT, after=stub.mark() - 1))["method"] == "sendPhoto"
 
 
 @pytest.mark.asyncio

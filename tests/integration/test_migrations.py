@@ -1,0 +1,82 @@
+"""Alembic migrations: upgrade, downgrade and re-upgrade, and a schema that matches the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Connection, MetaData, String, inspect, text
+
+from storage.database import SqlDatabase
+from storage.migrate import alembic_config, migrate
+from storage.tables import Base
+
+APP_TABLES = {"comments", "drafts", "fsm_states", "residents", "tracking_sequences"}
+
+
+async def _tables(db: SqlDatabase) -> set[str]:
+    async with db.read_engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+async def _versions(db: SqlDatabase) -> list[str]:
+    async with db.read_engine.connect() as connection:
+        return list((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+
+
+async def _differences(db: SqlDatabase, metadata: MetaData) -> list[object]:
+    def compare(connection: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+    async with db.read_engine.connect() as connection:
+        return await connection.run_sync(compare)
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+async def test_upgrade_creates_every_table_and_records_head(db: SqlDatabase) -> None:
+    assert await _tables(db) == APP_TABLES | {"alembic_version"}
+    assert await _versions(db) == [_head()]
+
+
+async def test_upgrade_again_is_a_no_op(db: SqlDatabase) -> None:
+    # The bot migrates at every start.
+    await migrate(db.write_engine)
+    assert await _tables(db) == APP_TABLES | {"alembic_version"}
+    assert await _versions(db) == [_head()]
+
+
+async def test_downgrade_to_base_drops_every_table_but_an_empty_alembic_version(db: SqlDatabase) -> None:
+    await migrate(db.write_engine, "base", downgrade=True)
+    assert await _tables(db) == {"alembic_version"}
+    assert await _versions(db) == []
+
+
+async def test_upgrade_after_downgrade_restores_the_schema(db: SqlDatabase) -> None:
+    await migrate(db.write_engine, "base", downgrade=True)
+    await migrate(db.write_engine)
+    assert await _tables(db) == APP_TABLES | {"alembic_version"}
+    assert await _versions(db) == [_head()]
+    assert await _differences(db, Base.metadata) == []
+
+
+async def test_migrated_schema_matches_the_models(db: SqlDatabase) -> None:
+    assert await _differences(db, Base.metadata) == []
+
+
+async def test_schema_comparison_does_notice_a_difference(db: SqlDatabase) -> None:
+    # Guards the test above: compare_metadata must see a column the migrations never made.
+    metadata = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(metadata)
+    metadata.tables["residents"].append_column(Column("nickname", String(50), nullable=True))
+
+    differences = await _differences(db, metadata)
+
+    assert len(differences) == 1
+    kind, _schema, table_name, column = differences[0]  # type: ignore[misc]
+    assert (kind, table_name, column.name) == ("add_column", "residents", "nickname")
