@@ -9,10 +9,11 @@ import sys
 from pydantic import ValidationError
 
 from bot.config import Settings, describe_error
-from bot.wiring import build
 
 
 async def main(settings: Settings) -> None:
+    from bot.wiring import build  # imported late: a settings error is reported without loading aiogram
+
     app = await build(settings)
     try:
         await app.run_polling()

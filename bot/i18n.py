@@ -6,6 +6,8 @@ compiled here whenever missing or older than their .po, and never committed.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -30,8 +32,15 @@ def compile_catalogues(locales: Path = LOCALES) -> None:
 
 
 def make_i18n(default_locale: str) -> I18n:
-    compile_catalogues()
-    return I18n(path=LOCALES, default_locale=default_locale, domain=DOMAIN)
+    path = LOCALES
+    try:
+        compile_catalogues(path)
+    except PermissionError:
+        # Installed read-only (a system site-packages): compile a private copy instead.
+        path = Path(tempfile.mkdtemp(prefix="yijian-locales-"))
+        shutil.copytree(LOCALES, path, dirs_exist_ok=True)
+        compile_catalogues(path)
+    return I18n(path=path, default_locale=default_locale, domain=DOMAIN)
 
 
 def locale_of(language_code: str | None, available: tuple[str, ...] | list[str] | set[str]) -> str | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,21 +23,38 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(stub: BotAPIStub, tmp_path: Path) -> Settings:
+async def redis_url(request: pytest.FixtureRequest) -> str | None:
+    """Conversation state in Redis for tests parametrised with "redis" (YIJIAN_TEST_REDIS_URL, set by CI)."""
+    if getattr(request, "param", "sql") != "redis":
+        return None
+    url = os.environ.get("YIJIAN_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("Redis not asked for: set YIJIAN_TEST_REDIS_URL (.ci/run does)")
+    from redis.asyncio import Redis
+
+    async with Redis.from_url(url) as client:
+        await client.flushdb()  # a dedicated database number: nothing of another run leaks in
+    return url
+
+
+@pytest.fixture
+def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None) -> Settings:
     return Settings(
         _env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/yijian.db", redis_url=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/yijian.db", redis_url=redis_url,
         default_language="zh", timezone="Asia/Shanghai",
     )
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: Clock) -> AsyncIterator[RunningBot]:
+async def bot(settings: Settings, clock: Clock, stub: BotAPIStub) -> AsyncIterator[RunningBot]:
     running = RunningBot(settings, clock)
     await running.start()
     yield running
     if running.app is not None:
         await running.stop()
+    # Whatever the test did, nothing the bot sent may have failed Telegram's HTML parsing.
+    assert stub.parse_errors == [], stub.parse_errors
 
 
 @pytest.fixture

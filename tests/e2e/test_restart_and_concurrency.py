@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
+
 from tests.e2e.driver import Person, RunningBot, accept_privacy
 
 TRACKING = re.compile(r"YJ-\d{4}-\d{6}")
 
 
-async def test_restart_while_writing_keeps_the_conversation(resident: Person, bot: RunningBot) -> None:
+@pytest.mark.parametrize("redis_url", ["sql", "redis"], indirect=True)
+async def test_restart_while_writing_keeps_the_conversation(resident: Person, bot: RunningBot,
+                                                            redis_url: str | None) -> None:
+    assert type(bot.app.dp.storage).__name__ == ("RedisStorage" if redis_url else "SqlStorage")
     await accept_privacy(resident)
     await resident.say("/start a3_18")
     await resident.press("对本条提意见")

@@ -86,7 +86,7 @@ async def test_tracking_numbers_follow_each_other(commenting: Commenting):
     assert second.article_number is None
 
 
-async def test_tracking_numbers_are_unique_and_restart_each_year(commenting: Commenting, db: FakeDatabase, clock: Clock):
+async def test_tracking_numbers_are_unique_and_restart_each_year(commenting: Commenting, db: FakeDatabase, clock):
     numbers = [(await commenting.submit(ALICE, 1, 1, f"意见{i}")).tracking_number for i in range(150)]
     assert len(set(numbers)) == 150
     assert numbers[-1] == "YJ-2026-000150"

@@ -237,3 +237,10 @@ def test_error_message_names_the_line():
 def test_title_naming_a_regulation_with_a_longer_draft_mark(title):
     # The parser's docstring: the title is "a line naming a 条例/规定/办法/决定/细则 or （草案）".
     assert parse_document(doc(title, "第一条　甲。")).title == title
+
+
+@pytest.mark.xfail(strict=True, reason="_SECTION is only tried when build.chapters: the heading becomes article text")
+def test_section_heading_without_chapters_is_refused():
+    # Sections live inside chapters; here 第一节 is silently appended to 第一条 as a paragraph.
+    error = refused(doc(TITLE, "第一条　甲。", "第一节　总体要求", "第二条　乙。"))
+    assert error.line == 3
