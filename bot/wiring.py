@@ -45,7 +45,7 @@ def fsm_storage(settings: Settings, db: SqlDatabase) -> tuple[BaseStorage, BaseE
         storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
         return storage, storage.create_isolation()
     # One process: an in-process lock per chat keeps a double-pressed Submit from racing itself.
-    return SqlStorage(db.session_factory), SimpleEventIsolation()
+    return SqlStorage(db.session_factory, db.read_session_factory), SimpleEventIsolation()
 
 
 @dataclass
@@ -86,7 +86,7 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
     dp.include_routers(*routers())
     dp.workflow_data.update(
         reading=Reading(db, clock),
-        commenting=Commenting(db, clock, LinguaDetector(settings.comment_languages)),
+        commenting=Commenting(db, clock, LinguaDetector(settings.comment_languages), settings.zone),
         residents=residents,
         tz=settings.zone,
     )

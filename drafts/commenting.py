@@ -9,7 +9,7 @@ acknowledge it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 
 from drafts.errors import (
     ArticleNotFound,
@@ -17,6 +17,7 @@ from drafts.errors import (
     CommentTooLong,
     CommentWithdrawn,
     ConsultationClosed,
+    ConsultationNotOpenYet,
     DraftNotFound,
     EmptyComment,
     NotYourComment,
@@ -40,10 +41,12 @@ def check_comment_text(text: str, limit: int = COMMENT_LIMIT) -> str:
 
 
 class Commenting:
-    def __init__(self, db: Database, clock: Callable[[], datetime], detector: LanguageDetector) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime], detector: LanguageDetector,
+                 tz: tzinfo = timezone.utc) -> None:
         self._db = db
         self._clock = clock
         self._detector = detector
+        self._tz = tz  # the committee's time zone: a comment sent on 1 January local time is next year's
 
     async def submit(
         self, resident_id: int, draft_id: int, article_number: int | None, text: str,
@@ -58,11 +61,12 @@ class Commenting:
             draft = await _open_draft(uow, draft_id, now)
             if article_number is not None and draft.document.article(article_number) is None:
                 raise ArticleNotFound(article_number)
-            sequence = await uow.comments.next_sequence(now.year)
+            year = now.astimezone(self._tz).year
+            sequence = await uow.comments.next_sequence(year)
             comment = await uow.comments.add(
                 NewComment(draft_id, article_number, resident_id, text, self._detector.detect(text),
                            (signed_name or "").strip() or None, now),
-                format_tracking_number(now.year, sequence),
+                format_tracking_number(year, sequence),
             )
             await uow.commit()
         return comment
@@ -127,6 +131,8 @@ async def _open_draft(uow: UnitOfWork, draft_id: int, now: datetime) -> Draft:
     draft = await uow.drafts.get(draft_id)
     if draft is None:
         raise DraftNotFound(draft_id)
+    if now < draft.opens_at:
+        raise ConsultationNotOpenYet(draft.opens_at)
     if not draft.is_open(now):
         raise ConsultationClosed(draft.closes_at)
     return draft

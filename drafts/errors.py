@@ -47,4 +47,11 @@ class CommentWithdrawn(ConsultationError):
 
 
 class PrivacyNotAccepted(ConsultationError):
-    """Nothing is stored about a resident before they accept the privacy notice."""
+    """No comment is taken before the resident accepted the privacy notice (only a language
+    choice may be kept before, so that the notice itself can be read in that language)."""
+
+
+class ConsultationNotOpenYet(ConsultationError):
+    def __init__(self, opens_at: datetime) -> None:
+        super().__init__(f"the consultation opens at {opens_at.isoformat()}")
+        self.opens_at = opens_at

@@ -19,11 +19,15 @@ import cn2an
 from drafts.models import Article, Chapter, DraftDocument, Paragraph, Section
 
 _NUMERAL = "零〇一二三四五六七八九十百千"
-_CHAPTER = re.compile(rf"^第([{_NUMERAL}]+)章(?:\s+(.*))?$")
-_SECTION = re.compile(rf"^第([{_NUMERAL}]+)节(?:\s+(.*))?$")
+# A heading is a short line: "第二章　附则", or without the space "第二章附则", but never a sentence
+# such as "第二章规定的……" (so a title glued to the numeral may not hold punctuation).
+_HEADING_TITLE = r"(?:\s+(.*)|([^\s，。；：、,.;:]{1,20}))?$"
+_CHAPTER = re.compile(rf"^第([{_NUMERAL}]+)章{_HEADING_TITLE}")
+_SECTION = re.compile(rf"^第([{_NUMERAL}]+)节{_HEADING_TITLE}")
 _ARTICLE = re.compile(rf"^第([{_NUMERAL}]+)条(\s*)(.*)$")
 _ITEM = re.compile(rf"^[（(][{_NUMERAL}]+[）)]")
-_TITLE = re.compile(r"(条例|规定|办法|决定|细则|规则)\s*([（(]草案[）)])?$|[（(]草案[）)]")
+# A title names a regulation, possibly followed by a mark such as （草案） or （修订草案征求意见稿）.
+_TITLE = re.compile(r"(条例|规定|办法|决定|细则|规则)\s*([（(][^（）()]*[）)])?$|[（(][^（）()]*草案[^（）()]*[）)]$")
 _PARENTHESISED = re.compile(r"^[（(].*[）)]$")
 
 
@@ -106,12 +110,14 @@ def parse_document(text: str) -> DraftDocument:
             found = _number(match.group(1), number)
             _expect_next("chapter", found, len(build.chapters), number)
             build.close_chapter()
-            build.chapters.append(Chapter(found, (match.group(2) or "").strip()))
-        elif (match := _SECTION.match(line)) and build.chapters:
+            build.chapters.append(Chapter(found, _heading_title(match)))
+        elif match := _SECTION.match(line):
+            if not build.chapters:
+                raise DocumentError("section_outside_chapter", number, "a section (第…节) outside any chapter")
             build.close_article()
             found = _number(match.group(1), number)
             _expect_next("section", found, len(build.sections), number)
-            build.sections.append(Section(found, (match.group(2) or "").strip()))
+            build.sections.append(Section(found, _heading_title(match)))
             build.section = found
         elif (match := _ARTICLE.match(line)) and _starts_article(match, build.last_number):
             build.close_article()
@@ -132,6 +138,10 @@ def parse_document(text: str) -> DraftDocument:
     if not build.articles:
         raise DocumentError("no_articles", len(lines) or 1, "the document has no articles (第一条 …)")
     return DraftDocument(title, tuple(build.chapters), tuple(build.articles))
+
+
+def _heading_title(match: re.Match[str]) -> str:
+    return (match.group(2) or match.group(3) or "").strip()
 
 
 def _starts_article(match: re.Match[str], last_number: int) -> bool:

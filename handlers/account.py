@@ -13,10 +13,12 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from drafts.models import Resident
 from drafts.residents import Residents
 from handlers import keyboards
 from handlers.callbacks import ForgetCb, LanguageCb, MenuCb
 from handlers.common import show
+from handlers.start import greeting, privacy_notice
 
 
 async def language_command(message: Message) -> None:
@@ -28,13 +30,17 @@ async def language_button(callback: CallbackQuery) -> None:
 
 
 async def choose_language(callback: CallbackQuery, callback_data: LanguageCb, residents: Residents,
-                          i18n: I18n) -> None:
+                          i18n: I18n, resident: Resident | None) -> None:
     if callback_data.code not in i18n.available_locales:
         await callback.answer(_("This language is not available."), show_alert=True)
         return
     await residents.choose_language(callback.from_user.id, callback_data.code)
     with i18n.use_locale(callback_data.code):  # answer in the language just chosen
-        await show(callback, _("Language set to English."), keyboards.main_menu())
+        if resident is None or resident.privacy_accepted_at is None:
+            # Chosen from the privacy notice: show the notice again, now readable.
+            await show(callback, greeting() + "\n\n" + privacy_notice(), keyboards.privacy_accept(""))
+        else:
+            await show(callback, _("Language set to English."), keyboards.main_menu())
 
 
 async def my_data(message: Message, residents: Residents) -> None:

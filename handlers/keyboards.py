@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -36,6 +37,11 @@ def home_button() -> InlineKeyboardMarkup:
 def privacy_accept(then: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("✅ I agree"), callback_data=PrivacyCb(then=then))
+    # The notice must be readable before agreeing: offer the other language right here.
+    if get_i18n().current_locale == "zh":
+        kb.button(text="🌐 English", callback_data=LanguageCb(code="en"))
+    else:
+        kb.button(text="🌐 中文", callback_data=LanguageCb(code="zh"))
     return kb.as_markup()
 
 

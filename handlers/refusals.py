@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 from drafts.errors import (
-    ArticleNotFound, CommentNotFound, CommentTooLong, CommentWithdrawn, ConsultationClosed,
-    ConsultationError, DraftNotFound, EmptyComment, NotYourComment, PrivacyNotAccepted,
+    ArticleNotFound, CommentNotFound, CommentTooLong, CommentWithdrawn, ConsultationClosed, ConsultationError,
+    ConsultationNotOpenYet, DraftNotFound, EmptyComment, NotYourComment, PrivacyNotAccepted,
 )
 
 
@@ -14,6 +14,8 @@ def refusal(error: ConsultationError) -> str:
     if isinstance(error, ConsultationClosed):
         return _("The consultation on this draft has closed, so comments can no longer be sent or changed. "
                  "Thank you for your interest; the committee will publish its answers here.")
+    if isinstance(error, ConsultationNotOpenYet):
+        return _("The consultation on this draft has not opened yet. Please come back when it opens.")
     if isinstance(error, CommentTooLong):
         return _("Your comment is {length} characters long; the limit is {limit}.").format(
             length=error.length, limit=error.limit)

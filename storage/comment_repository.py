@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Comment, CommentStatus, NewComment
-from storage.tables import CommentRow, TrackingSequenceRow
+from storage.tables import as_utc, CommentRow, TrackingSequenceRow
+
 
 
 def _to_domain(row: CommentRow) -> Comment:
@@ -17,7 +18,7 @@ def _to_domain(row: CommentRow) -> Comment:
         id=row.id, tracking_number=row.tracking_number, draft_id=row.draft_id,
         article_number=row.article_number, resident_id=row.resident_id, text=row.text,
         language=row.language, signed_name=row.signed_name, status=CommentStatus(row.status),
-        created_at=row.created_at, updated_at=row.updated_at,
+        created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
     )
 
 

@@ -67,6 +67,10 @@ class SqlDatabase:
         """Bare write sessions, for storage's own components (the FSM storage)."""
         return self._write_sessions
 
+    @property
+    def read_session_factory(self) -> async_sessionmaker[AsyncSession]:
+        return self._read_sessions
+
     async def dispose(self) -> None:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import CommentStatus, Draft, DraftDocument, DraftOverview, DraftStatus, NewDraft
 from drafts.parser import parse_document
-from storage.tables import CommentRow, DraftRow
+from storage.tables import as_utc, CommentRow, DraftRow
 
 
 @lru_cache(maxsize=64)
@@ -19,10 +19,11 @@ def _document(source: str) -> DraftDocument:
     return parse_document(source)
 
 
+
 def _to_domain(row: DraftRow) -> Draft:
     return Draft(
         id=row.id, title=row.title, summary=row.summary, note=row.note,
-        document=_document(row.source), opens_at=row.opens_at, closes_at=row.closes_at,
+        document=_document(row.source), opens_at=as_utc(row.opens_at), closes_at=as_utc(row.closes_at),
         status=DraftStatus(row.status),
     )
 

@@ -20,15 +20,19 @@ from storage.tables import FsmStateRow
 
 
 class SqlStorage(BaseStorage):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 read_sessions: async_sessionmaker[AsyncSession] | None = None,
+                 key_builder: KeyBuilder | None = None) -> None:
         self._sessions = sessions
+        # Reads need no write lock (on SQLite a write session begins IMMEDIATE and would queue).
+        self._read_sessions = read_sessions or sessions
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         async with self._sessions() as session:
             row = await session.get(FsmStateRow, self._keys.build(key))
             if row is None:
-                row = FsmStateRow(key=self._keys.build(key), state=None, data="{}")
+                row = FsmStateRow(key=self._keys.build(key), user_id=key.user_id, state=None, data="{}")
                 session.add(row)
             for name, value in values.items():
                 setattr(row, name, value)
@@ -41,7 +45,7 @@ class SqlStorage(BaseStorage):
             await session.commit()
 
     async def _read(self, key: StorageKey) -> FsmStateRow | None:
-        async with self._sessions() as session:
+        async with self._read_sessions() as session:
             return await session.get(FsmStateRow, self._keys.build(key))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
@@ -59,9 +63,9 @@ class SqlStorage(BaseStorage):
         return json.loads(row.data) if row else {}
 
     async def forget_user(self, user_id: int) -> None:
-        """/forget: drop every conversation row of this user (keys end with the user id)."""
+        """/forget: drop every conversation row of this user."""
         async with self._sessions() as session:
-            await session.execute(delete(FsmStateRow).where(FsmStateRow.key.like(f"%:{user_id}:%")))
+            await session.execute(delete(FsmStateRow).where(FsmStateRow.user_id == user_id))
             await session.commit()
 
     async def close(self) -> None:

@@ -8,6 +8,11 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Rows just written still hold the caller's datetimes; rows read back are UTC already."""
+    return moment.astimezone(timezone.utc)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (which drops tzinfo) too."""
 
@@ -86,5 +91,7 @@ class FsmStateRow(Base):
     __tablename__ = "fsm_states"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # Kept apart from the key so /forget can find a person's rows exactly (keys also hold thread ids).
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     state: Mapped[str | None] = mapped_column(String(255), nullable=True)
     data: Mapped[str] = mapped_column(Text, default="{}")

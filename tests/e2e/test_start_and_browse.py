@@ -9,7 +9,7 @@ async def test_first_start_shows_greeting_and_privacy_notice_once(resident: Pers
     await resident.say("/start")
     assert "欢迎使用" in resident.text and "隐私说明" in resident.text
     assert "/mydata" in resident.text and "/forget" in resident.text
-    assert resident.buttons() == ["✅ 我同意"]
+    assert resident.buttons() == ["✅ 我同意", "🌐 English"]
     await resident.press("我同意")
     assert "📜 征求意见的草案" in resident.buttons()
     await resident.say("/start")
@@ -95,3 +95,15 @@ async def test_english_resident_reads_in_english(stub, bot) -> None:
     assert "Drafts open for comment" in alice.text and "长治市噪声污染防治条例（草案）" in alice.text
     await alice.press("噪声污染防治")
     assert "Open for comment until" in alice.text and "30 days left" in alice.text
+
+
+async def test_privacy_notice_can_be_read_in_english_before_agreeing(resident: Person, bot) -> None:
+    await resident.say("/start")
+    assert "🌐 English" in resident.buttons()
+    await resident.press("English")
+    assert "Privacy notice" in resident.text and "✅ I agree" in resident.buttons()
+    stored = await bot.app.dp["residents"].get(resident.user_id)
+    assert stored.language == "en" and stored.privacy_accepted_at is None, "choosing a language is not consent"
+    await resident.press("I agree")
+    assert "Open drafts" in " ".join(resident.buttons())
+

@@ -135,11 +135,6 @@ async def test_forget_user_removes_only_that_users_rows(db: SqlDatabase) -> None
         assert await storage.get_data(key) == expected, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forget_user deletes keys LIKE '%:<user_id>:%', which also matches a topic (thread) id "
-    "equal to the user id; only reachable with the USER_IN_TOPIC/CHAT_TOPIC FSM strategies",
-)
 async def test_forget_user_spares_a_topic_whose_id_equals_the_user_id(db: SqlDatabase) -> None:
     storage = SqlStorage(db.session_factory)
     # User 70 writing in topic 7 of group -100: key fsm:-100:7:70:default.

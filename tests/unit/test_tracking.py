@@ -26,6 +26,7 @@ def test_format_pads_the_sequence_to_six_digits():
         "YJ2026-000123",
         "YJ - 2026 - 000123",
         "\tyj 2026000123\n",
+        "ＹＪ－２０２６－０００１２３",  # a Chinese keyboard in full-width mode
     ],
 )
 def test_loose_inputs_give_the_canonical_form(typed):

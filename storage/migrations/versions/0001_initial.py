@@ -36,10 +36,13 @@ def upgrade() -> None:
 
     op.create_table('fsm_states',
     sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=True),
     sa.Column('state', sa.String(length=255), nullable=True),
     sa.Column('data', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+    with op.batch_alter_table('fsm_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fsm_states_user_id'), ['user_id'], unique=False)
     op.create_table('residents',
     sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('language', sa.String(length=8), nullable=True),
@@ -82,6 +85,9 @@ def downgrade() -> None:
     op.drop_table('comments')
     op.drop_table('tracking_sequences')
     op.drop_table('residents')
+    with op.batch_alter_table('fsm_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fsm_states_user_id'))
+
     op.drop_table('fsm_states')
     with op.batch_alter_table('drafts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_drafts_status'))
