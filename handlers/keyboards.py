@@ -9,7 +9,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from drafts.models import Article, Draft, DraftOverview
 from handlers.callbacks import (
-    ArticleCb, ChapterCb, CommentOnCb, DraftCb, LanguageCb, MenuCb, PreviewCb, PrivacyCb,
+    ArticleCb,
+    ChapterCb,
+    CommentOnCb,
+    DraftCb,
+    LanguageCb,
+    MenuCb,
+    PreviewCb,
+    PrivacyCb,
 )
 from handlers.render import article_button
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 
 from drafts.errors import (
-    ArticleNotFound, CommentNotFound, CommentTooLong, CommentWithdrawn, ConsultationClosed, ConsultationError,
-    ConsultationNotOpenYet, DraftNotFound, EmptyComment, NotYourComment, PrivacyNotAccepted,
+    ArticleNotFound,
+    CommentNotFound,
+    CommentTooLong,
+    CommentWithdrawn,
+    ConsultationClosed,
+    ConsultationError,
+    ConsultationNotOpenYet,
+    DraftNotFound,
+    EmptyComment,
+    NotYourComment,
+    PrivacyNotAccepted,
 )
 
 

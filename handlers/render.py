@@ -6,8 +6,8 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from drafts.models import Article, Comment, CommentStatus, Draft

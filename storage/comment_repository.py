@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Comment, CommentStatus, NewComment
-from storage.tables import as_utc, CommentRow, TrackingSequenceRow
-
+from storage.tables import CommentRow, TrackingSequenceRow, as_utc
 
 
 def _to_domain(row: CommentRow) -> Comment:

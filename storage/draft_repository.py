@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import CommentStatus, Draft, DraftDocument, DraftOverview, DraftStatus, NewDraft
 from drafts.parser import parse_document
-from storage.tables import as_utc, CommentRow, DraftRow
+from storage.tables import CommentRow, DraftRow, as_utc
 
 
 @lru_cache(maxsize=64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -125,6 +126,22 @@ async def accept_privacy(person: Person) -> None:
     """/start and agree to the privacy notice, as every resident does once."""
     await person.say("/start")
     await person.press("✅")
+
+
+TRACKING = re.compile(r"YJ-\d{4}-\d{6}")
+
+
+async def comment_via(person: Person, link: str, text: str, signed: bool = False) -> str:
+    """Open a deep link, comment, optionally sign, submit; returns the tracking number of the receipt."""
+    await person.say(f"/start {link}")
+    await person.press("提意见")
+    await person.say(text)
+    if signed:
+        await person.press("署名提交")
+    await person.press("提交")
+    found = TRACKING.search(person.text)
+    assert found, f"no receipt: {person.text!r}"
+    return found.group(0)
 
 
 def read_document(stub: BotAPIStub, event: dict) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.driver import Person, RunningBot, accept_privacy, read_document
+from tests.e2e.driver import Person, RunningBot, accept_privacy, comment_via, read_document
 
 
 async def test_command_menu_registered_in_both_languages(stub, bot: RunningBot) -> None:
@@ -49,11 +49,7 @@ async def test_unknown_telegram_language_falls_back_to_default(stub, bot: Runnin
 
 async def test_mydata_sends_everything_stored(resident: Person) -> None:
     await accept_privacy(resident)
-    await resident.say("/start a1_10")
-    await resident.press("提意见")
-    await resident.say("新建小区配套养老用房应当按时移交。")
-    await resident.press("署名提交")
-    await resident.press("提交")
+    await comment_via(resident, "a1_10", "新建小区配套养老用房应当按时移交。", signed=True)
     await resident.say("/mydata")
     [document] = [e for e in resident.replies if e["method"] == "sendDocument"]
     data = json.loads(read_document(resident.stub, document))
@@ -66,12 +62,7 @@ async def test_mydata_sends_everything_stored(resident: Person) -> None:
 
 async def test_forget_deletes_personal_data_and_keeps_comments_anonymised(resident: Person, bot: RunningBot) -> None:
     await accept_privacy(resident)
-    await resident.say("/start a2_30")
-    await resident.press("提意见")
-    await resident.say("物业应当劝阻装修噪声。")
-    await resident.press("署名提交")
-    await resident.press("提交")
-    number = re.search(r"YJ-\d{4}-\d{6}", resident.text).group(0)
+    number = await comment_via(resident, "a2_30", "物业应当劝阻装修噪声。", signed=True)
     await resident.say("/forget")
     await resident.press("不，保留")
     assert "没有删除" in resident.text

@@ -11,8 +11,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramConflictError, TelegramRetryAfter, TelegramServerError
 from aiogram.filters import CommandStart
-from aiogram.types import (BotCommand, BufferedInputFile, CallbackQuery, InlineKeyboardButton,
-                           InlineKeyboardMarkup, Message)
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 try:  # works whether or not tests/ becomes a package
     from tests.e2e.botapi_stub import BotAPIStub, parse_html

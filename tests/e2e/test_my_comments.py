@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
-from tests.e2e.driver import Clock, Person, RunningBot, accept_privacy
-
-TRACKING = re.compile(r"YJ-\d{4}-\d{6}")
-
-
-async def submit(person: Person, link: str, text: str) -> str:
-    await person.say(f"/start {link}")
-    await person.press("提意见")
-    await person.say(text)
-    await person.press("提交")
-    return TRACKING.search(person.text).group(0)
+from tests.e2e.driver import Clock, Person, RunningBot, accept_privacy, comment_via
 
 
 async def test_list_shows_draft_article_and_status(resident: Person) -> None:
     await accept_privacy(resident)
-    first = await submit(resident, "a1_8", "配建标准应当提高。")
-    second = await submit(resident, "d3", "希望多安排送戏下乡。")
+    first = await comment_via(resident, "a1_8", "配建标准应当提高。")
+    second = await comment_via(resident, "d3", "希望多安排送戏下乡。")
     await resident.say("/mycomments")
     text = resident.text
     assert "共2条" in text and first in text and second in text
@@ -31,7 +19,7 @@ async def test_list_shows_draft_article_and_status(resident: Person) -> None:
 
 async def test_edit_own_comment_while_open(resident: Person, bot: RunningBot) -> None:
     await accept_privacy(resident)
-    number = await submit(resident, "a2_25", "广场舞音量应当限制。")
+    number = await comment_via(resident, "a2_25", "广场舞音量应当限制。")
     await resident.say("/mycomments")
     await resident.press(number)
     assert "广场舞音量应当限制" in resident.text and "✏️ 修改" in resident.buttons()
@@ -46,7 +34,7 @@ async def test_edit_own_comment_while_open(resident: Person, bot: RunningBot) ->
 
 async def test_withdraw_with_confirmation(resident: Person, bot: RunningBot) -> None:
     await accept_privacy(resident)
-    number = await submit(resident, "a3_16", "传承人补助标准太低。")
+    number = await comment_via(resident, "a3_16", "传承人补助标准太低。")
     await resident.say("/mycomments")
     await resident.press(number)
     await resident.press("撤回")
@@ -63,7 +51,7 @@ async def test_withdraw_with_confirmation(resident: Person, bot: RunningBot) -> 
 
 async def test_after_deadline_no_edit_and_a_clear_message(resident: Person, clock: Clock) -> None:
     await accept_privacy(resident)
-    number = await submit(resident, "a1_20", "养老机构备案应当公开。")
+    number = await comment_via(resident, "a1_20", "养老机构备案应当公开。")
     await resident.say("/mycomments")
     await resident.press(number)
     edit_data = resident.stub.button_data(resident.stub.last_message(resident.user_id), "修改")
@@ -78,7 +66,7 @@ async def test_after_deadline_no_edit_and_a_clear_message(resident: Person, cloc
 
 async def test_someone_else_cannot_edit_or_withdraw_by_forged_button(resident: Person, stub, bot) -> None:
     await accept_privacy(resident)
-    await submit(resident, "a1_9", "我的意见。")
+    await comment_via(resident, "a1_9", "我的意见。")
     comment_id = (await bot.app.dp["commenting"].mine(resident.user_id, 0, 1))[0][0].id
     mallory = Person(stub, 6666)
     await accept_privacy(mallory)
@@ -91,7 +79,7 @@ async def test_someone_else_cannot_edit_or_withdraw_by_forged_button(resident: P
 
 async def test_track_by_number(resident: Person, stub) -> None:
     await accept_privacy(resident)
-    number = await submit(resident, "a2_3", "建议明确生态环境部门牵头。")
+    number = await comment_via(resident, "a2_3", "建议明确生态环境部门牵头。")
     await resident.say(f"/track {number.lower().replace('-', '')}")
     assert number in resident.text and "已收到" in resident.text and "建议明确生态环境部门牵头" in resident.text
     stranger = Person(stub, 7007)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select

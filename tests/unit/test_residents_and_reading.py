@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from drafts.bundled import BUNDLED
 from drafts.commenting import Commenting
-from drafts.errors import ArticleNotFound, DraftNotFound, PrivacyNotAccepted
+from drafts.errors import ArticleNotFound, DraftNotFound
 from drafts.models import CommentStatus, DraftStatus
 from drafts.reading import Reading
 from drafts.residents import Residents

@@ -1,7 +1,7 @@
 """initial schema: drafts, comments, residents, tracking sequence, fsm states
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-27 20:51:40.582819
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
