@@ -43,8 +43,10 @@ async def choose_language(callback: CallbackQuery, callback_data: LanguageCb, re
             await show(callback, _("Language set to English."), keyboards.main_menu())
 
 
-async def my_data(message: Message, residents: Residents) -> None:
+async def my_data(message: Message, residents: Residents, state: FSMContext) -> None:
     data = await residents.export(message.from_user.id)
+    # A comment being written is stored too (so it survives a restart): it belongs in the copy.
+    data["conversation"] = {"state": await state.get_state(), "data": await state.get_data()}
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     await message.answer_document(
         BufferedInputFile(content, filename="yijian-my-data.json"),

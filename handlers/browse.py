@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -43,9 +45,11 @@ async def draft_screen(reading: Reading, draft_id: int, tz: ZoneInfo) -> Screen:
     is_open = reading.is_open(draft)
     lines = [f"<b>{escape(draft.title)}</b>", escape(draft.summary), ""]
     if is_open:
-        days = max(0, (draft.closes_at - reading.now()).days)
-        lines.append(_("🗓 Open for comment until {date}").format(date=day(draft.closes_at, tz))
-                     + " (" + ngettext("{n} day left", "{n} days left", days).format(n=days) + ")")
+        # Started days count as left: on the last afternoon one day is left, not none.
+        days = max(1, math.ceil((draft.closes_at - reading.now()) / timedelta(days=1)))
+        lines.append(ngettext("🗓 Open for comment until {date} ({n} day left)",
+                              "🗓 Open for comment until {date} ({n} days left)", days)
+                     .format(date=day(draft.closes_at, tz), n=days))
     else:
         lines.append(_("This consultation closed on {date}. You can still read the draft.").format(
             date=day(draft.closes_at, tz)))

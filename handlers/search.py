@@ -28,7 +28,7 @@ async def run_search(message: Message, words: str, reading: Reading) -> None:
     lines = [_("<b>Articles containing “{words}”</b> ({total})").format(words=escape(words[:QUERY_LIMIT]), total=total), ""]
     kb = InlineKeyboardBuilder()
     for hit in hits:
-        lines.append(f"<b>《{escape(hit.draft_title.strip('《》'))}》{hit.article.label}</b>: {escape(hit.snippet)}")
+        lines.append(f"<b>《{escape(hit.draft_title.strip('《》'))}》{hit.article.label}</b>\n{escape(hit.snippet)}\n")
         kb.button(text=f"{hit.article.label} · {hit.draft_title[:20]}",
                   callback_data=ArticleCb(draft=hit.draft_id, number=hit.article.number))
     if total > len(hits):

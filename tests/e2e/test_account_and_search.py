@@ -58,6 +58,18 @@ async def test_mydata_sends_everything_stored(resident: Person) -> None:
     assert comment["text"] == "新建小区配套养老用房应当按时移交。" and comment["signed_name"] == "李华"
     assert re.fullmatch(r"YJ-\d{4}-\d{6}", comment["tracking_number"])
     assert "1条意见" in document["params"]["caption"]
+    assert data["conversation"] == {"state": None, "data": {}}
+
+
+async def test_mydata_includes_a_comment_being_written(resident: Person) -> None:
+    await accept_privacy(resident)
+    await resident.say("/start a1_4")
+    await resident.press("提意见")
+    await resident.say("还没提交的意见")
+    await resident.say("/mydata")
+    [document] = [e for e in resident.replies if e["method"] == "sendDocument"]
+    conversation = json.loads(read_document(resident.stub, document))["conversation"]
+    assert conversation["state"] == "CommentFlow:preview" and conversation["data"]["text"] == "还没提交的意见"
 
 
 async def test_forget_deletes_personal_data_and_keeps_comments_anonymised(resident: Person, bot: RunningBot) -> None:

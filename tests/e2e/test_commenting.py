@@ -132,3 +132,23 @@ async def test_comment_needs_privacy_consent_first(stub, bot: RunningBot) -> Non
     assert "第一条" in newcomer.text and "💬 对本条提意见" in newcomer.buttons()  # back where they were
     await newcomer.press("对本条提意见")
     assert "请用一条消息写下您对" in newcomer.text
+
+
+async def test_english_resident_comments_end_to_end(stub, bot: RunningBot) -> None:
+    alice = Person(stub, 2222, language_code="en-GB", first_name="Alice")
+    await alice.say("/start a2_26")
+    await alice.press("I agree")
+    assert "Article" not in alice.text and "第二十六条" in alice.text  # the draft itself stays in Chinese
+    await alice.press("Comment on this article")
+    assert "Write your comment on" in alice.text and "2000 characters" in alice.text
+    await alice.say("Renovation noise should also be banned on Sunday mornings.")
+    assert "Preview" in alice.text and "Signed: anonymous" in alice.text
+    await alice.press("Sign with my name")
+    assert "Signed: Alice" in alice.text
+    await alice.press("Submit")
+    assert "Comment received" in alice.text and "What happens next" in alice.text
+    number = re.search(r"YJ-\d{4}-\d{6}", alice.text).group(0)
+    await alice.say("/mycomments")
+    assert number in alice.text and "received" in alice.text
+    stored = await bot.app.dp["commenting"].track(number)
+    assert stored.language == "en" and stored.signed_name == "Alice"
