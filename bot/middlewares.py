@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import locale_of
 from drafts.residents import Residents
+from drafts.staff_directory import StaffDirectory
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger(__name__)
@@ -50,14 +51,17 @@ class ApologyMiddleware(BaseMiddleware):
 
 
 class ResidentMiddleware(BaseMiddleware):
-    """Loads the resident (None before they accepted anything): their language, their consent."""
+    """Loads who sent the update: the resident (None before they accepted anything: language,
+    consent) and their staff role (None for residents), read from the database every time."""
 
-    def __init__(self, residents: Residents) -> None:
+    def __init__(self, residents: Residents, staff: StaffDirectory) -> None:
         self.residents = residents
+        self.staff = staff
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         data["resident"] = await self.residents.get(user.id) if user else None
+        data["staff_role"] = await self.staff.role_of(user.id) if user else None
         return await handler(event, data)
 
 

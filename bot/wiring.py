@@ -19,11 +19,16 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.i18n import make_i18n
 from bot.middlewares import ApologyMiddleware, ResidentLocaleMiddleware, ResidentMiddleware
+from drafts.answering import Answering
 from drafts.bundled import seed_bundled_drafts
 from drafts.commenting import Commenting
 from drafts.language import LinguaDetector
+from drafts.moderation import Moderation
+from drafts.publishing import Publishing
 from drafts.reading import Reading
 from drafts.residents import Residents
+from drafts.review import Review
+from drafts.staff_directory import StaffDirectory
 from handlers import routers
 from storage.database import SqlDatabase
 from storage.fsm import SqlStorage
@@ -78,17 +83,25 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
         log.info("loaded %d bundled drafts, open for %d days", seeded, settings.consultation_days)
     i18n = make_i18n(settings.default_language)
     residents = Residents(db, clock)
+    staff_directory = StaffDirectory(db, clock)
+    await staff_directory.bootstrap(settings.admin_ids)
     storage, isolation = fsm_storage(settings, db)
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(ApologyMiddleware(i18n))
-    dp.update.outer_middleware(ResidentMiddleware(residents))
+    dp.update.outer_middleware(ResidentMiddleware(residents, staff_directory))
     ResidentLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*routers())
     dp.workflow_data.update(
         reading=Reading(db, clock),
         commenting=Commenting(db, clock, LinguaDetector(settings.comment_languages), settings.zone),
         residents=residents,
+        staff_directory=staff_directory,
+        publishing=Publishing(db, clock),
+        review=Review(db, clock),
+        answering=Answering(db, clock),
+        moderation=Moderation(db, clock),
         tz=settings.zone,
+        clock=clock,
     )
     bot = Bot(
         settings.bot_token.get_secret_value(),

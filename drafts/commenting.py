@@ -22,6 +22,7 @@ from drafts.errors import (
     EmptyComment,
     NotYourComment,
     PrivacyNotAccepted,
+    ResidentBlocked,
 )
 from drafts.models import Comment, CommentStatus, Draft, NewComment
 from drafts.ports import Database, LanguageDetector, UnitOfWork
@@ -55,9 +56,7 @@ class Commenting:
         text = check_comment_text(text)
         now = self._clock()
         async with self._db.write() as uow:
-            resident = await uow.residents.get(resident_id)
-            if resident is None or resident.privacy_accepted_at is None:
-                raise PrivacyNotAccepted()
+            await _may_comment(uow, resident_id)
             draft = await _open_draft(uow, draft_id, now)
             if article_number is not None and draft.document.article(article_number) is None:
                 raise ArticleNotFound(article_number)
@@ -99,9 +98,7 @@ class Commenting:
 
     async def check_can_comment(self, resident_id: int, draft_id: int) -> Draft:
         async with self._db.read() as uow:
-            resident = await uow.residents.get(resident_id)
-            if resident is None or resident.privacy_accepted_at is None:
-                raise PrivacyNotAccepted()
+            await _may_comment(uow, resident_id)
             return await _open_draft(uow, draft_id, self._clock())
 
     async def mine(self, resident_id: int, offset: int, limit: int) -> tuple[list[Comment], int]:
@@ -125,6 +122,14 @@ class Commenting:
         if comment is None:
             raise CommentNotFound(tracking_number)
         return comment
+
+
+async def _may_comment(uow: UnitOfWork, resident_id: int) -> None:
+    resident = await uow.residents.get(resident_id)
+    if resident is None or resident.privacy_accepted_at is None:
+        raise PrivacyNotAccepted()
+    if resident.blocked_reason is not None:
+        raise ResidentBlocked()
 
 
 async def _open_draft(uow: UnitOfWork, draft_id: int, now: datetime) -> Draft:

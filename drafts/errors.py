@@ -51,7 +51,37 @@ class PrivacyNotAccepted(ConsultationError):
     choice may be kept before, so that the notice itself can be read in that language)."""
 
 
+class ResidentBlocked(ConsultationError):
+    """Moderation blocked this resident from commenting."""
+
+
 class ConsultationNotOpenYet(ConsultationError):
     def __init__(self, opens_at: datetime) -> None:
         super().__init__(f"the consultation opens at {opens_at.isoformat()}")
         self.opens_at = opens_at
+
+
+class StaffError(Exception):
+    """Base of what a staff use case refuses."""
+
+
+class NotAllowed(StaffError):
+    """The user's role does not allow the action (or they are not staff). The attempt is audited."""
+
+
+class InvalidDeadline(StaffError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "past" | "before_current" | "too_far"
+
+
+class DraftNotEditable(StaffError):
+    """Revising, extending and closing need an open draft; archiving needs a closed one."""
+
+
+class ReplyRequired(StaffError):
+    pass
+
+
+class LastAdmin(StaffError):
+    """Removing or demoting the last admin would leave nobody to manage staff."""

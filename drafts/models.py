@@ -100,6 +100,7 @@ class Draft:
     opens_at: datetime
     closes_at: datetime
     status: DraftStatus
+    version: int = 1
 
     def is_open(self, now: datetime) -> bool:
         return self.status is DraftStatus.OPEN and self.opens_at <= now < self.closes_at
@@ -135,6 +136,11 @@ class Comment:
     status: CommentStatus
     created_at: datetime
     updated_at: datetime
+    hidden_reason: str | None = None  # set by moderation; a hidden comment still gets its answer
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_reason is not None
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,8 @@ class Resident:
     language: str | None = None
     privacy_accepted_at: datetime | None = None
     created_at: datetime | None = None
+    blocked_reason: str | None = None  # moderation: a blocked resident cannot comment
+    subscribed: bool = False  # wants a notice when a new draft is published
 
 
 @dataclass(frozen=True)
@@ -175,3 +183,24 @@ class NewDraft:
     opens_at: datetime
     closes_at: datetime
     status: DraftStatus = DraftStatus.OPEN
+    published_by: int | None = None  # None: a bundled draft loaded at first start
+
+
+class AnswerStatus(StrEnum):
+    ADOPTED = "adopted"
+    PARTLY_ADOPTED = "partly_adopted"
+    NOT_ADOPTED = "not_adopted"
+    NOTED = "noted"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The committee's answer to one comment. Saved unpublished; published with the draft's batch."""
+
+    comment_id: int
+    status: AnswerStatus
+    reply: str
+    answered_by: int
+    updated_at: datetime
+    version: int = 1  # bumped on every edit; part of the feedback notice's idempotency key
+    published_at: datetime | None = None

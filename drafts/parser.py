@@ -97,6 +97,19 @@ def _expect_next(kind: str, found: int, previous: int, line: int) -> None:
     raise DocumentError(code, line, f"{message} (expected {expected})", expected=expected, found=found)
 
 
+_NOTE_HEADING = re.compile(r"^(关于《.+》的)?起草说明$")
+
+
+def split_note(text: str) -> tuple[str, str]:
+    """An upload may carry its explanatory note after a heading 起草说明 (or 关于《…》的起草说明):
+    returns (the draft, the note). Line numbers of the draft part are unchanged."""
+    lines = text.splitlines()
+    for index, raw in enumerate(lines):
+        if index and _NOTE_HEADING.match(_clean(raw)):
+            return "\n".join(lines[:index]), "\n".join(lines[index:]).strip()
+    return text, ""
+
+
 def parse_document(text: str) -> DraftDocument:
     lines = [_clean(raw) for raw in text.splitlines()]
     title, start = _find_title(lines)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from drafts.models import Comment, Draft, DraftOverview, NewComment, NewDraft, Resident
+from drafts.models import Answer, Comment, Draft, DraftOverview, DraftStatus, NewComment, NewDraft, Resident
+from drafts.notices import NewNotice
+from drafts.staff import AuditEntry, StaffMember
+
+ALL_ARTICLES = -1  # list_by_draft: every comment; None: comments on the whole draft; n: on article n
 
 
 class DraftRepository(Protocol):
@@ -14,6 +18,13 @@ class DraftRepository(Protocol):
     async def list_open(self, now: datetime) -> list[DraftOverview]: ...
     async def open_drafts(self, now: datetime) -> list[Draft]: ...
     async def count(self) -> int: ...
+    async def list_all(self, include_archived: bool = False) -> list[Draft]: ...
+    async def revise(self, draft_id: int, title: str, source: str, by: int, at: datetime) -> int:
+        """Store a new version of the draft's document; returns the new version number."""
+
+    async def set_closes_at(self, draft_id: int, closes_at: datetime) -> None: ...
+    async def set_status(self, draft_id: int, status: DraftStatus) -> None: ...
+    async def version_source(self, draft_id: int, version: int) -> str | None: ...
 
 
 class CommentRepository(Protocol):
@@ -33,11 +44,52 @@ class CommentRepository(Protocol):
     async def anonymise_resident(self, resident_id: int) -> int:
         """Detach a resident's comments from them (and drop signatures); returns how many."""
 
+    async def list_by_draft(self, draft_id: int, article: int | None, unanswered_only: bool,
+                            offset: int, limit: int) -> list[Comment]:
+        """Newest first; `article` is ALL_ARTICLES, None (whole-draft comments) or a number.
+        Withdrawn comments are left out."""
+
+    async def count_by_draft_filtered(self, draft_id: int, article: int | None, unanswered_only: bool) -> int: ...
+    async def count_by_article(self, draft_id: int) -> dict[int | None, int]:
+        """Comments (not withdrawn) per article number; None is the whole draft."""
+
+    async def set_hidden(self, comment_id: int, reason: str | None) -> None: ...
+    async def all_of_draft(self, draft_id: int) -> list[Comment]:
+        """Every comment of the draft, withdrawn ones included, oldest first (for the synthesis)."""
+
 
 class ResidentRepository(Protocol):
     async def get(self, user_id: int) -> Resident | None: ...
     async def save(self, resident: Resident) -> None: ...
     async def delete(self, user_id: int) -> None: ...
+    async def subscribers(self) -> list[int]:
+        """Residents who subscribed to new drafts (and accepted the privacy notice)."""
+
+
+class StaffRepository(Protocol):
+    async def get(self, user_id: int) -> StaffMember | None: ...
+    async def list(self) -> list[StaffMember]: ...
+    async def save(self, member: StaffMember) -> None: ...
+    async def delete(self, user_id: int) -> None: ...
+
+
+class AuditRepository(Protocol):
+    async def record(self, entry: AuditEntry) -> None: ...
+    async def recent(self, limit: int) -> list[AuditEntry]: ...
+
+
+class AnswerRepository(Protocol):
+    async def get(self, comment_id: int) -> Answer | None: ...
+    async def save(self, answer: Answer) -> None: ...
+    async def of_draft(self, draft_id: int) -> dict[int, Answer]:
+        """Answers of the draft's comments, by comment id."""
+
+    async def mark_published(self, comment_ids: list[int], at: datetime) -> None: ...
+
+
+class Outbox(Protocol):
+    async def add(self, notice: NewNotice) -> bool:
+        """Queue a notice; False (and nothing queued) when its idempotency key was used before."""
 
 
 class UnitOfWork(Protocol):
@@ -46,6 +98,10 @@ class UnitOfWork(Protocol):
     drafts: DraftRepository
     comments: CommentRepository
     residents: ResidentRepository
+    staff: StaffRepository
+    audit: AuditRepository
+    answers: AnswerRepository
+    outbox: Outbox
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

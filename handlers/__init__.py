@@ -2,10 +2,15 @@
 
 from aiogram import Router
 
-from handlers import account, browse, commenting, fallback, my_comments, search, start
+from handlers import (
+    account, browse, commenting, fallback, my_comments, search, staff_access, staff_members, staff_menu,
+    staff_publish, staff_reports, staff_review, start,
+)
 
 
 def routers() -> list[Router]:
-    # Order matters: commands first, state-bound text next, the catch-all fallback last.
-    modules = (start, account, browse, my_comments, search, commenting, fallback)
+    # Order matters: staff handlers (filtered by role) first, then resident commands, state-bound
+    # text next; the refusal of staff commands to non-staff and the catch-all fallback last.
+    modules = (staff_menu, staff_members, staff_publish, staff_review, staff_reports,
+               start, account, browse, my_comments, search, commenting, staff_access, fallback)
     return [module.make_router() for module in modules]

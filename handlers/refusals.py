@@ -35,6 +35,9 @@ def refusal(error: ConsultationError) -> str:
         return _("No such comment among yours.")
     if isinstance(error, CommentWithdrawn):
         return _("This comment was withdrawn and can no longer be changed.")
+    if isinstance(error, ResidentBlocked):
+        return _("Sorry, you can no longer send comments here. If you think this is a mistake, please contact "
+                 "the committee's office.")
     if isinstance(error, PrivacyNotAccepted):
         return _("Please accept the privacy notice first: send /start.")
     if isinstance(error, (DraftNotFound, ArticleNotFound)):

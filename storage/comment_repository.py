@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Comment, CommentStatus, NewComment
+from drafts.ports import ALL_ARTICLES
 from storage.tables import CommentRow, TrackingSequenceRow, as_utc
 
 
@@ -17,7 +18,7 @@ def _to_domain(row: CommentRow) -> Comment:
         id=row.id, tracking_number=row.tracking_number, draft_id=row.draft_id,
         article_number=row.article_number, resident_id=row.resident_id, text=row.text,
         language=row.language, signed_name=row.signed_name, status=CommentStatus(row.status),
-        created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+        created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at), hidden_reason=row.hidden_reason,
     )
 
 
@@ -90,3 +91,40 @@ class SqlCommentRepository:
             .values(resident_id=None, signed_name=None)
         )
         return int(result.rowcount or 0)
+
+    def _of_draft(self, query: Select, draft_id: int, article: int | None, unanswered_only: bool) -> Select:  # type: ignore[type-arg]
+        query = query.where(CommentRow.draft_id == draft_id, CommentRow.status != CommentStatus.WITHDRAWN.value)
+        if article is None:
+            query = query.where(CommentRow.article_number.is_(None))
+        elif article != ALL_ARTICLES:
+            query = query.where(CommentRow.article_number == article)
+        if unanswered_only:
+            query = query.where(~select(AnswerRow.comment_id).where(AnswerRow.comment_id == CommentRow.id).exists())
+        return query
+
+    async def list_by_draft(self, draft_id: int, article: int | None, unanswered_only: bool,
+                            offset: int, limit: int) -> list[Comment]:
+        query = self._of_draft(select(CommentRow), draft_id, article, unanswered_only)
+        rows = await self._session.scalars(query.order_by(CommentRow.id.desc()).offset(offset).limit(limit))
+        return [_to_domain(row) for row in rows]
+
+    async def count_by_draft_filtered(self, draft_id: int, article: int | None, unanswered_only: bool) -> int:
+        query = self._of_draft(select(func.count()).select_from(CommentRow), draft_id, article, unanswered_only)
+        return int(await self._session.scalar(query) or 0)
+
+    async def count_by_article(self, draft_id: int) -> dict[int | None, int]:
+        query = (
+            select(CommentRow.article_number, func.count())
+            .where(CommentRow.draft_id == draft_id, CommentRow.status != CommentStatus.WITHDRAWN.value)
+            .group_by(CommentRow.article_number)
+        )
+        return {article: int(count) for article, count in (await self._session.execute(query)).all()}
+
+    async def set_hidden(self, comment_id: int, reason: str | None) -> None:
+        await self._session.execute(update(CommentRow).where(CommentRow.id == comment_id).values(hidden_reason=reason))
+
+    async def all_of_draft(self, draft_id: int) -> list[Comment]:
+        rows = await self._session.scalars(
+            select(CommentRow).where(CommentRow.draft_id == draft_id).order_by(CommentRow.id)
+        )
+        return [_to_domain(row) for row in rows]

@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.comment_repository import SqlCommentRepository
 from storage.draft_repository import SqlDraftRepository
+from storage.answer_repository import SqlAnswerRepository, SqlOutbox
 from storage.resident_repository import SqlResidentRepository
+from storage.staff_repository import SqlAuditRepository, SqlStaffRepository
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -86,6 +88,10 @@ class SqlUnitOfWork:
         self.drafts = SqlDraftRepository(self.session)
         self.comments = SqlCommentRepository(self.session)
         self.residents = SqlResidentRepository(self.session)
+        self.staff = SqlStaffRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
+        self.answers = SqlAnswerRepository(self.session)
+        self.outbox = SqlOutbox(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import CommentStatus, Draft, DraftDocument, DraftOverview, DraftStatus, NewDraft
 from drafts.parser import parse_document
-from storage.tables import CommentRow, DraftRow, as_utc
+from storage.tables import CommentRow, DraftRow, DraftVersionRow, as_utc
 
 
 @lru_cache(maxsize=64)
@@ -24,7 +24,7 @@ def _to_domain(row: DraftRow) -> Draft:
     return Draft(
         id=row.id, title=row.title, summary=row.summary, note=row.note,
         document=_document(row.source), opens_at=as_utc(row.opens_at), closes_at=as_utc(row.closes_at),
-        status=DraftStatus(row.status),
+        status=DraftStatus(row.status), version=row.version,
     )
 
 
@@ -44,6 +44,8 @@ class SqlDraftRepository:
         )
         self._session.add(row)
         await self._session.flush()
+        self._session.add(DraftVersionRow(draft_id=row.id, version=1, title=row.title, source=row.source,
+                                          created_by=draft.published_by, created_at=row.created_at))
         return _to_domain(row)
 
     async def get(self, draft_id: int) -> Draft | None:
@@ -72,3 +74,29 @@ class SqlDraftRepository:
 
     async def count(self) -> int:
         return int(await self._session.scalar(select(func.count()).select_from(DraftRow)) or 0)
+
+    async def list_all(self, include_archived: bool = False) -> list[Draft]:
+        query = select(DraftRow).order_by(DraftRow.id.desc())
+        if not include_archived:
+            query = query.where(DraftRow.status != DraftStatus.ARCHIVED.value)
+        return [_to_domain(row) for row in await self._session.scalars(query)]
+
+    async def revise(self, draft_id: int, title: str, source: str, by: int, at: datetime) -> int:
+        row = await self._session.get(DraftRow, draft_id, with_for_update=True)
+        assert row is not None
+        row.version += 1
+        row.title, row.source = title, source
+        self._session.add(DraftVersionRow(draft_id=draft_id, version=row.version, title=title, source=source,
+                                          created_by=by, created_at=at))
+        await self._session.flush()
+        return row.version
+
+    async def set_closes_at(self, draft_id: int, closes_at: datetime) -> None:
+        await self._session.execute(update(DraftRow).where(DraftRow.id == draft_id).values(closes_at=closes_at))
+
+    async def set_status(self, draft_id: int, status: DraftStatus) -> None:
+        await self._session.execute(update(DraftRow).where(DraftRow.id == draft_id).values(status=status.value))
+
+    async def version_source(self, draft_id: int, version: int) -> str | None:
+        row = await self._session.get(DraftVersionRow, (draft_id, version))
+        return row.source if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Resident
@@ -19,7 +19,8 @@ class SqlResidentRepository:
         row = await self._session.get(ResidentRow, user_id)
         if row is None:
             return None
-        return Resident(row.user_id, row.language, row.privacy_accepted_at, row.created_at)
+        return Resident(row.user_id, row.language, row.privacy_accepted_at, row.created_at,
+                        row.blocked_reason, row.subscribed)
 
     async def save(self, resident: Resident) -> None:
         row = await self._session.get(ResidentRow, resident.user_id)
@@ -29,7 +30,15 @@ class SqlResidentRepository:
             self._session.add(row)
         row.language = resident.language
         row.privacy_accepted_at = resident.privacy_accepted_at
+        row.blocked_reason = resident.blocked_reason
+        row.subscribed = resident.subscribed
         await self._session.flush()
 
     async def delete(self, user_id: int) -> None:
         await self._session.execute(delete(ResidentRow).where(ResidentRow.user_id == user_id))
+
+    async def subscribers(self) -> list[int]:
+        query = select(ResidentRow.user_id).where(
+            ResidentRow.subscribed.is_(True), ResidentRow.privacy_accepted_at.is_not(None)
+        ).order_by(ResidentRow.user_id)
+        return list(await self._session.scalars(query))

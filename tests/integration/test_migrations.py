@@ -11,7 +11,8 @@ from storage.database import SqlDatabase
 from storage.migrate import alembic_config, migrate
 from storage.tables import Base
 
-APP_TABLES = {"comments", "drafts", "fsm_states", "residents", "tracking_sequences"}
+APP_TABLES = {"comments", "drafts", "fsm_states", "residents", "tracking_sequences", "staff", "audit_log",
+              "answers", "notifications", "draft_versions"}
 
 
 async def _tables(db: SqlDatabase) -> set[str]:
@@ -80,3 +81,21 @@ async def test_schema_comparison_does_notice_a_difference(db: SqlDatabase) -> No
     assert len(differences) == 1
     kind, _schema, table_name, column = differences[0]  # type: ignore[misc]
     assert (kind, table_name, column.name) == ("add_column", "residents", "nickname")
+
+
+async def test_drafts_published_before_versions_become_version_one(database_url: str) -> None:
+    """0002 adds draft versions: a draft stored under 0001 must get its version-1 row."""
+    db = SqlDatabase(database_url)
+    try:
+        await migrate(db.write_engine, "0001")
+        async with db.write_engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO drafts (id, title, summary, note, source, opens_at, closes_at, status, created_at) "
+                "VALUES (7, 't', 's', 'n', 'src', '2026-01-01', '2026-02-01', 'open', '2026-01-01')"))
+        await migrate(db.write_engine)
+        async with db.read_engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT draft_id, version, source FROM draft_versions"))).all()
+            version = (await connection.execute(text("SELECT version FROM drafts WHERE id = 7"))).scalar_one()
+        assert rows == [(7, 1, "src")] and version == 1
+    finally:
+        await db.dispose()

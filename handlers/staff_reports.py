@@ -1,0 +1,7 @@
+"""Placeholder: being written."""
+
+from aiogram import Router
+
+
+def make_router() -> Router:
+    return Router(name="staff_reports")

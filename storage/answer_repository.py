@@ -1,0 +1,66 @@
+"""Answers to comments, and the notification outbox, in SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from drafts.models import Answer, AnswerStatus
+from drafts.notices import NewNotice
+from storage.tables import AnswerRow, CommentRow, NotificationRow, as_utc
+
+
+def _to_domain(row: AnswerRow) -> Answer:
+    return Answer(row.comment_id, AnswerStatus(row.status), row.reply, row.answered_by, as_utc(row.updated_at),
+                  row.version, as_utc(row.published_at) if row.published_at else None)
+
+
+class SqlAnswerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, comment_id: int) -> Answer | None:
+        row = await self._session.get(AnswerRow, comment_id, populate_existing=True)
+        return _to_domain(row) if row else None
+
+    async def save(self, answer: Answer) -> None:
+        row = await self._session.get(AnswerRow, answer.comment_id)
+        if row is None:
+            row = AnswerRow(comment_id=answer.comment_id)
+            self._session.add(row)
+        row.status, row.reply, row.answered_by = answer.status.value, answer.reply, answer.answered_by
+        row.updated_at, row.version, row.published_at = answer.updated_at, answer.version, answer.published_at
+        await self._session.flush()
+
+    async def of_draft(self, draft_id: int) -> dict[int, Answer]:
+        rows = await self._session.scalars(
+            select(AnswerRow).join(CommentRow, CommentRow.id == AnswerRow.comment_id)
+            .where(CommentRow.draft_id == draft_id)
+        )
+        return {row.comment_id: _to_domain(row) for row in rows}
+
+    async def mark_published(self, comment_ids: list[int], at: datetime) -> None:
+        if comment_ids:
+            await self._session.execute(
+                update(AnswerRow).where(AnswerRow.comment_id.in_(comment_ids)).values(published_at=at)
+            )
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, notice: NewNotice) -> bool:
+        # INSERT … ON CONFLICT DO NOTHING: the idempotency key makes a second queueing a no-op.
+        dialect = postgresql if self._session.bind.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(NotificationRow.__table__).values(
+            kind=notice.kind.value, chat_id=notice.chat_id, idempotency_key=notice.idempotency_key,
+            payload=json.dumps(notice.payload, ensure_ascii=False), status="pending", attempts=0,
+            due_at=notice.due_at, created_at=notice.due_at,
+        ).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)

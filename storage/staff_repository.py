@@ -1,0 +1,50 @@
+"""Staff members and the audit log in SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from drafts.staff import AuditEntry, StaffMember, StaffRole
+from storage.tables import AuditRow, StaffRow, as_utc
+
+
+class SqlStaffRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: int) -> StaffMember | None:
+        row = await self._session.get(StaffRow, user_id)
+        return StaffMember(row.user_id, StaffRole(row.role), row.added_by, as_utc(row.added_at)) if row else None
+
+    async def list(self) -> list[StaffMember]:
+        rows = await self._session.scalars(select(StaffRow).order_by(StaffRow.added_at, StaffRow.user_id))
+        return [StaffMember(r.user_id, StaffRole(r.role), r.added_by, as_utc(r.added_at)) for r in rows]
+
+    async def save(self, member: StaffMember) -> None:
+        row = await self._session.get(StaffRow, member.user_id)
+        if row is None:
+            self._session.add(StaffRow(user_id=member.user_id, role=member.role.value,
+                                       added_by=member.added_by, added_at=member.added_at))
+        else:
+            row.role = member.role.value
+        await self._session.flush()
+
+    async def delete(self, user_id: int) -> None:
+        await self._session.execute(delete(StaffRow).where(StaffRow.user_id == user_id))
+
+
+class SqlAuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, entry: AuditEntry) -> None:
+        self._session.add(AuditRow(at=entry.at, actor_id=entry.actor_id, action=entry.action,
+                                   object_type=entry.object_type, object_id=entry.object_id,
+                                   allowed=entry.allowed, details=entry.details))
+        await self._session.flush()
+
+    async def recent(self, limit: int) -> list[AuditEntry]:
+        rows = await self._session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+        return [AuditEntry(r.actor_id, r.action, r.object_type, r.object_id, as_utc(r.at), r.allowed, r.details, r.id)
+                for r in rows]
