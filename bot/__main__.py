@@ -8,7 +8,7 @@ import sys
 
 from pydantic import ValidationError
 
-from bot.config import Settings, describe_error
+from bot.config import Settings, StorageSettings, describe_error
 
 
 async def main(settings: Settings) -> None:
@@ -22,6 +22,15 @@ async def main(settings: Settings) -> None:
 
 
 def run() -> None:
+    if len(sys.argv) > 1:  # administration commands: see bot/cli.py
+        from bot.cli import run as run_command
+
+        try:
+            storage_settings = StorageSettings()
+        except ValidationError as error:
+            print(describe_error(error), file=sys.stderr)
+            raise SystemExit(2) from None
+        raise SystemExit(asyncio.run(run_command(sys.argv[1:], storage_settings)))
     try:
         settings = Settings()
     except ValidationError as error:

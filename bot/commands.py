@@ -15,6 +15,7 @@ def command_menu() -> list[BotCommand]:
         BotCommand(command="mycomments", description=_("My comments")),
         BotCommand(command="track", description=_("Status of a comment by its tracking number")),
         BotCommand(command="search", description=_("Find articles containing words")),
+        BotCommand(command="subscribe", description=_("Notices of new drafts")),
         BotCommand(command="language", description=_("Language: 中文 / English")),
         BotCommand(command="help", description=_("How Yijian works")),
         BotCommand(command="cancel", description=_("Stop what you are doing")),

@@ -11,15 +11,33 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Language = Literal["zh", "en"]
 
 
-class Settings(BaseSettings):
+class StorageSettings(BaseSettings):
+    """What the command line needs (no bot token): where the data lives, whose time zone."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    database_url: str = "sqlite+aiosqlite:///./data/yijian.db"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _real_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(StorageSettings):
     bot_token: SecretStr
     telegram_api_url: str = "https://api.telegram.org"
-    database_url: str = "sqlite+aiosqlite:///./data/yijian.db"
     redis_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    timezone: str = "Asia/Shanghai"
     default_language: Language = "zh"
     comment_languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["zh", "en"])
     consultation_days: int = Field(default=30, ge=1, le=365)
@@ -59,20 +77,6 @@ class Settings(BaseSettings):
         if unknown or not value:
             raise ValueError(f"unknown ISO 639-1 codes: {', '.join(unknown) or '(none given)'}")
         return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _real_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
 
 def describe_error(error: ValidationError) -> str:
     """One clear line naming the first bad setting, as the environment variable people set."""

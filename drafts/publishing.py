@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from drafts.errors import DraftNotEditable, DraftNotFound, InvalidDeadline
 from drafts.models import Draft, DraftDocument, DraftStatus, NewDraft
@@ -45,6 +45,12 @@ def summarize(document: DraftDocument) -> str:
     first = document.articles[0].paragraphs[0].text
     purpose = re.split(r"，(?:根据|依据)|，制定|。", first)[0]
     return purpose if len(purpose) <= SUMMARY_LIMIT else purpose[:SUMMARY_LIMIT] + "…"
+
+
+def deadline_on(day: date, tz: tzinfo) -> datetime:
+    """A deadline given as a date means the whole of that day in the committee's time zone.
+    (23:59:59 rather than next midnight, so that the date shown to residents is that day.)"""
+    return datetime.combine(day, time(23, 59, 59), tz).astimezone(timezone.utc)
 
 
 def changed_articles(old: DraftDocument, new: DraftDocument) -> list[int]:

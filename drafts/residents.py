@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from drafts.errors import PrivacyNotAccepted
 from drafts.models import Resident
 from drafts.ports import Database
 
@@ -41,6 +42,17 @@ class Residents:
             await uow.commit()
         return resident
 
+    async def set_subscribed(self, user_id: int, subscribed: bool) -> Resident:
+        """Subscribe to notices of new drafts (needs the privacy consent: it stores a preference)."""
+        async with self._db.write() as uow:
+            resident = await uow.residents.get(user_id)
+            if resident is None or resident.privacy_accepted_at is None:
+                raise PrivacyNotAccepted()
+            resident = replace(resident, subscribed=subscribed)
+            await uow.residents.save(resident)
+            await uow.commit()
+        return resident
+
     async def export(self, user_id: int) -> dict[str, object]:
         """Everything stored about the resident, as a JSON-ready dict (for /mydata)."""
         async with self._db.read() as uow:
@@ -52,6 +64,8 @@ class Residents:
             "language": resident.language if resident else None,
             "privacy_accepted_at": _iso(resident.privacy_accepted_at) if resident else None,
             "first_seen_at": _iso(resident.created_at) if resident else None,
+            "subscribed_to_new_drafts": resident.subscribed if resident else False,
+            "blocked": bool(resident and resident.blocked_reason),
             "comments": [
                 {
                     "tracking_number": c.tracking_number,

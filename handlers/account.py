@@ -8,15 +8,16 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from drafts.models import Resident
+from drafts.errors import PrivacyNotAccepted
 from drafts.residents import Residents
 from handlers import keyboards
-from handlers.callbacks import ForgetCb, LanguageCb, MenuCb
+from handlers.callbacks import ForgetCb, LanguageCb, MenuCb, SubscribeCb
 from handlers.common import show
 from handlers.start import greeting, privacy_notice
 
@@ -41,6 +42,36 @@ async def choose_language(callback: CallbackQuery, callback_data: LanguageCb, re
             await show(callback, greeting() + "\n\n" + privacy_notice(), keyboards.privacy_accept(""))
         else:
             await show(callback, _("Language set to English."), keyboards.main_menu())
+
+
+def subscription_screen(subscribed: bool) -> tuple[str, InlineKeyboardMarkup]:
+    kb = InlineKeyboardBuilder()
+    if subscribed:
+        text = _("🔔 You will receive a notice when a new draft is published for comment.")
+        kb.button(text=_("🔕 Stop these notices"), callback_data=SubscribeCb(on=False))
+    else:
+        text = _("🔕 You receive no notice of new drafts. Subscribe to hear when a new draft is published for comment.")
+        kb.button(text=_("🔔 Subscribe"), callback_data=SubscribeCb(on=True))
+    kb.button(text=_("🏠 Main menu"), callback_data=MenuCb(to="home"))
+    kb.adjust(1)
+    return text, kb.as_markup()
+
+
+async def subscription_command(message: Message, resident: Resident | None) -> None:
+    await show(message, *subscription_screen(bool(resident and resident.subscribed)))
+
+
+async def subscription_button(callback: CallbackQuery, resident: Resident | None) -> None:
+    await show(callback, *subscription_screen(bool(resident and resident.subscribed)))
+
+
+async def subscribe(callback: CallbackQuery, callback_data: SubscribeCb, residents: Residents) -> None:
+    try:
+        updated = await residents.set_subscribed(callback.from_user.id, callback_data.on)
+    except PrivacyNotAccepted:
+        await show(callback, privacy_notice(), keyboards.privacy_accept(""))
+        return
+    await show(callback, *subscription_screen(updated.subscribed))
 
 
 async def my_data(message: Message, residents: Residents, state: FSMContext) -> None:
@@ -87,6 +118,9 @@ def make_router() -> Router:
     router.message.register(language_command, Command("language"))
     router.callback_query.register(language_button, MenuCb.filter(F.to == "lang"))
     router.callback_query.register(choose_language, LanguageCb.filter())
+    router.message.register(subscription_command, Command("subscribe"))
+    router.callback_query.register(subscription_button, MenuCb.filter(F.to == "subscribe"))
+    router.callback_query.register(subscribe, SubscribeCb.filter())
     router.message.register(my_data, Command("mydata"))
     router.message.register(forget_command, Command("forget"))
     router.callback_query.register(forget, ForgetCb.filter())

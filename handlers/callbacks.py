@@ -57,3 +57,7 @@ class LanguageCb(CallbackData, prefix="l"):
 
 class ForgetCb(CallbackData, prefix="f"):
     confirm: bool
+
+
+class SubscribeCb(CallbackData, prefix="n"):
+    on: bool

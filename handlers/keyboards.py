@@ -28,6 +28,7 @@ def main_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("📜 Open drafts"), callback_data=MenuCb(to="drafts"))
     kb.button(text=_("🗂 My comments"), callback_data=MenuCb(to="mine"))
     kb.button(text=_("🔎 Search"), callback_data=MenuCb(to="search"))
+    kb.button(text=_("🔔 New drafts"), callback_data=MenuCb(to="subscribe"))
     kb.button(text=_("🌐 Language"), callback_data=MenuCb(to="lang"))
     kb.button(text=_("❓ Help"), callback_data=MenuCb(to="help"))
     kb.button(text=_("🔒 Privacy"), callback_data=MenuCb(to="privacy"))

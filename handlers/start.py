@@ -59,6 +59,7 @@ def help_text() -> str:
         "/mycomments – your comments\n"
         "/track NUMBER – the status of a comment\n"
         "/search WORDS – find articles\n"
+        "/subscribe – a notice when a new draft is published\n"
         "/language – 中文 / English\n"
         "/cancel – stop what you are doing\n"
         "/privacy – what we store · /mydata – a copy · /forget – delete it"

@@ -11,6 +11,9 @@ from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.driver import Clock, Person, RunningBot
 
 
+ADMIN_ID = 9001
+
+
 @pytest.fixture
 async def stub() -> AsyncIterator[BotAPIStub]:
     async with BotAPIStub() as running:
@@ -42,7 +45,7 @@ def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None) -> Setting
     return Settings(
         _env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/yijian.db", redis_url=redis_url,
-        default_language="zh", timezone="Asia/Shanghai",
+        default_language="zh", timezone="Asia/Shanghai", admin_ids=[ADMIN_ID],
     )
 
 
@@ -60,3 +63,9 @@ async def bot(settings: Settings, clock: Clock, stub: BotAPIStub) -> AsyncIterat
 @pytest.fixture
 def resident(stub: BotAPIStub, bot: RunningBot) -> Person:
     return Person(stub, 1001, first_name="李华")
+
+
+@pytest.fixture
+def admin(stub: BotAPIStub, bot: RunningBot) -> Person:
+    """A staff admin from ADMIN_IDS (the committee's office)."""
+    return Person(stub, ADMIN_ID, first_name="王主任")

@@ -94,6 +94,12 @@ class Person:
         getattr(self.stub, f"send_{kind}")(self.user_id, **self.who)
         return await self._collect(mark)
 
+    async def upload(self, content: bytes, file_name: str, mime_type: str = "text/plain") -> list[dict]:
+        """Send a file (a document) to the bot."""
+        mark = self.stub.mark()
+        self.stub.send_document(self.user_id, content, file_name, mime_type, **self.who)
+        return await self._collect(mark)
+
     async def press(self, button_text: str) -> list[dict]:
         """Press the newest button whose text contains `button_text`, on any of the bot's messages."""
         for message in reversed(self.stub.messages(self.user_id)):
