@@ -29,6 +29,8 @@ from drafts.reading import Reading
 from drafts.residents import Residents
 from drafts.review import Review
 from drafts.staff_directory import StaffDirectory
+from drafts.statistics import Statistics
+from drafts.synthesis import Synthesis
 from handlers import routers
 from storage.database import SqlDatabase
 from storage.fsm import SqlStorage
@@ -100,6 +102,8 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
         review=Review(db, clock),
         answering=Answering(db, clock),
         moderation=Moderation(db, clock),
+        statistics=Statistics(db, clock),
+        synthesis=Synthesis(db, clock, settings.zone),
         tz=settings.zone,
         clock=clock,
     )

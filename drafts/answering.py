@@ -34,7 +34,8 @@ class Answering:
             raise ReplyRequired()  # every status needs its reason or reply, within the limit
         now = self._clock()
         async with self._db.write() as uow:
-            await authorize(uow, actor, Permission.EDIT, "answer.save", "comment", comment_ids[:1] or None, now)
+            await authorize(uow, actor, Permission.EDIT, "answer.save", "comment",
+                            comment_ids[0] if comment_ids else None, now)
             for comment_id in dict.fromkeys(comment_ids):
                 comment = await uow.comments.get(comment_id)
                 if comment is None:
@@ -64,7 +65,8 @@ class Answering:
                 assert comment is not None
                 if comment.status is CommentStatus.RECEIVED:
                     await uow.comments.set_status(comment.id, CommentStatus.ANSWERED, now)
-                if comment.resident_id is not None:  # after /forget nobody is left to tell
+                # Nobody is left to tell after /forget; a comment withdrawn meanwhile wants no answer.
+                if comment.resident_id is not None and comment.status is not CommentStatus.WITHDRAWN:
                     await uow.outbox.add(NewNotice(
                         NoticeKind.FEEDBACK, comment.resident_id, feedback_key(comment.id, answer.version), now,
                         {"comment_id": comment.id, "answer_version": answer.version},

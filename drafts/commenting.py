@@ -75,6 +75,7 @@ class Commenting:
         now = self._clock()
         async with self._db.write() as uow:
             comment = await _own_changeable(uow, resident_id, comment_id, now)
+            await _may_comment(uow, resident_id)  # a blocked author may withdraw, not rewrite
             await uow.comments.update_text(comment.id, text, self._detector.detect(text), now)
             updated = await uow.comments.get(comment.id)
             await uow.commit()

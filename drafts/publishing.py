@@ -43,7 +43,7 @@ def prepare(text: str) -> Upload:
 def summarize(document: DraftDocument) -> str:
     """Article 1 of a Chinese regulation states its purpose (为了……，制定本条例): a fair summary."""
     first = document.articles[0].paragraphs[0].text
-    purpose = re.split(r"，(?:根据|依据)|，制定|。", first)[0]
+    purpose = re.split(r"，(?:根据|依据|依照|结合)|，制定|。", first)[0]
     return purpose if len(purpose) <= SUMMARY_LIMIT else purpose[:SUMMARY_LIMIT] + "…"
 
 
@@ -94,7 +94,8 @@ class Publishing:
             await authorize(uow, actor, Permission.EDIT, "draft.revise", "draft", draft_id, now)
             draft = await _editable(uow, draft_id, now)
             changed = changed_articles(draft.document, upload.document)
-            version = await uow.drafts.revise(draft_id, upload.document.title, upload.source, actor, now)
+            version = await uow.drafts.revise(draft_id, upload.document.title, upload.source, actor, now,
+                                              note=upload.note or draft.note, summary=upload.summary)
             for comment in await uow.comments.list_by_draft(draft_id, ALL_ARTICLES, False, 0, 1_000_000):
                 if comment.article_number in changed and comment.resident_id is not None:
                     await uow.outbox.add(NewNotice(

@@ -42,6 +42,13 @@ class Reading:
     def now(self) -> datetime:
         return self._clock()
 
+    async def past_drafts(self) -> list[Draft]:
+        """Drafts whose consultation has ended (closed or archived), newest first: their results."""
+        now = self._clock()
+        async with self._db.read() as uow:
+            drafts = await uow.drafts.list_all(include_archived=True)
+        return [d for d in drafts if d.opens_at <= now and not d.is_open(now)]
+
     async def article(self, draft_id: int, number: int) -> tuple[Draft, Article]:
         draft = await self.draft(draft_id)
         article = draft.document.article(number)

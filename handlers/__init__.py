@@ -3,14 +3,29 @@
 from aiogram import Router
 
 from handlers import (
-    account, browse, commenting, fallback, my_comments, search, staff_access, staff_members, staff_menu,
-    staff_publish, staff_reports, staff_review, start,
+    account,
+    browse,
+    commenting,
+    fallback,
+    my_comments,
+    results,
+    search,
+    staff_access,
+    staff_answer,
+    staff_draft_actions,
+    staff_members,
+    staff_menu,
+    staff_publish,
+    staff_reports,
+    staff_review,
+    start,
 )
 
 
 def routers() -> list[Router]:
     # Order matters: staff handlers (filtered by role) first, then resident commands, state-bound
     # text next; the refusal of staff commands to non-staff and the catch-all fallback last.
-    modules = (staff_menu, staff_members, staff_publish, staff_review, staff_reports,
-               start, account, browse, my_comments, search, commenting, staff_access, fallback)
+    modules = (staff_menu, staff_members, staff_publish, staff_draft_actions, staff_review, staff_answer,
+               staff_reports, start, account, browse, results, my_comments, search, commenting, staff_access,
+               fallback)
     return [module.make_router() for module in modules]

@@ -13,8 +13,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from drafts.models import Resident
 from drafts.errors import PrivacyNotAccepted
+from drafts.models import Resident
 from drafts.residents import Residents
 from handlers import keyboards
 from handlers.callbacks import ForgetCb, LanguageCb, MenuCb, SubscribeCb

@@ -61,3 +61,7 @@ class ForgetCb(CallbackData, prefix="f"):
 
 class SubscribeCb(CallbackData, prefix="n"):
     on: bool
+
+
+class ResultsCb(CallbackData, prefix="r"):
+    draft: int  # 0: the list of past consultations

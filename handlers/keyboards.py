@@ -17,6 +17,7 @@ from handlers.callbacks import (
     MenuCb,
     PreviewCb,
     PrivacyCb,
+    ResultsCb,
 )
 from handlers.render import article_button
 
@@ -57,6 +58,7 @@ def drafts_list(drafts: list[DraftOverview]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for draft in drafts:
         kb.button(text=draft.title, callback_data=DraftCb(draft=draft.id))
+    kb.button(text=_("📣 Results of past consultations"), callback_data=ResultsCb(draft=0))
     kb.button(text=_("🏠 Main menu"), callback_data=MenuCb(to="home"))
     kb.adjust(1)
     return kb.as_markup()
@@ -71,6 +73,8 @@ def draft_page(draft: Draft, can_comment: bool) -> InlineKeyboardMarkup:
         kb.button(text=_("📑 Articles"), callback_data=ChapterCb(draft=draft.id, chapter=0))
     if can_comment:
         kb.button(text=_("💬 Comment on the whole draft"), callback_data=CommentOnCb(draft=draft.id, article=0))
+    else:
+        kb.button(text=_("📣 Results of the consultation"), callback_data=ResultsCb(draft=draft.id))
     kb.button(text=_("⬅️ All drafts"), callback_data=MenuCb(to="drafts"))
     kb.adjust(1)
     return kb.as_markup()

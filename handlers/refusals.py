@@ -16,6 +16,7 @@ from drafts.errors import (
     EmptyComment,
     NotYourComment,
     PrivacyNotAccepted,
+    ResidentBlocked,
 )
 
 

@@ -8,7 +8,12 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
-    CallbackQuery, KeyboardButton, KeyboardButtonRequestUsers, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove,
+    CallbackQuery,
+    KeyboardButton,
+    KeyboardButtonRequestUsers,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Comment, CommentStatus, NewComment
 from drafts.ports import ALL_ARTICLES
-from storage.tables import CommentRow, TrackingSequenceRow, as_utc
+from storage.tables import AnswerRow, CommentRow, TrackingSequenceRow, as_utc
 
 
 def _to_domain(row: CommentRow) -> Comment:

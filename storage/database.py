@@ -15,9 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.answer_repository import SqlAnswerRepository, SqlOutbox
 from storage.comment_repository import SqlCommentRepository
 from storage.draft_repository import SqlDraftRepository
-from storage.answer_repository import SqlAnswerRepository, SqlOutbox
 from storage.resident_repository import SqlResidentRepository
 from storage.staff_repository import SqlAuditRepository, SqlStaffRepository
 

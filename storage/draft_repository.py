@@ -81,11 +81,12 @@ class SqlDraftRepository:
             query = query.where(DraftRow.status != DraftStatus.ARCHIVED.value)
         return [_to_domain(row) for row in await self._session.scalars(query)]
 
-    async def revise(self, draft_id: int, title: str, source: str, by: int, at: datetime) -> int:
+    async def revise(self, draft_id: int, title: str, source: str, by: int, at: datetime,
+                     note: str, summary: str) -> int:
         row = await self._session.get(DraftRow, draft_id, with_for_update=True)
         assert row is not None
         row.version += 1
-        row.title, row.source = title, source
+        row.title, row.source, row.note, row.summary = title, source, note, summary
         self._session.add(DraftVersionRow(draft_id=draft_id, version=row.version, title=title, source=source,
                                           created_by=by, created_at=at))
         await self._session.flush()

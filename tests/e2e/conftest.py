@@ -10,7 +10,6 @@ from bot.config import Settings
 from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.driver import Clock, Person, RunningBot
 
-
 ADMIN_ID = 9001
 
 

@@ -28,13 +28,26 @@ class Clock:
 class RunningBot:
     """The bot of `python -m bot`, built from settings and polling the stand-in in this event loop."""
 
+    active: set[RunningBot] = set()  # what Person waits for: no update still being handled
+
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings, self.clock = settings, clock
         self.app: Yijian | None = None
         self.task: asyncio.Task[None] | None = None
+        self.in_flight = 0
+
+    async def _track(self, handler, event, data):  # type: ignore[no-untyped-def]
+        # A handler may work a while without calling Telegram (drawing a chart): count it as busy.
+        self.in_flight += 1
+        try:
+            return await handler(event, data)
+        finally:
+            self.in_flight -= 1
 
     async def start(self) -> Yijian:
         self.app = await build(self.settings, self.clock)
+        self.app.dp.update.outer_middleware(self._track)
+        RunningBot.active.add(self)
         started = asyncio.Event()
 
         async def on_startup() -> None:
@@ -51,6 +64,7 @@ class RunningBot:
         await asyncio.wait_for(self.task, 10)
         await self.app.close()
         self.app = self.task = None
+        RunningBot.active.discard(self)
 
 
 @dataclass
@@ -80,6 +94,9 @@ class Person:
         else:
             await self.stub.wait_for_reply(self.user_id, after=mark)
         await self.stub.wait_until_idle(quiet=0.05)
+        while any(bot.in_flight for bot in RunningBot.active):
+            await asyncio.sleep(0.01)
+            await self.stub.wait_until_idle(quiet=0.05)
         self.replies = [e for e in self.stub.events[mark:]
                         if e["method"] in REPLY_METHODS and e["chat_id"] == self.user_id and not e["error"]]
         return self.replies

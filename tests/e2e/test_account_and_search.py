@@ -14,8 +14,8 @@ async def test_command_menu_registered_in_both_languages(stub, bot: RunningBot) 
     zh, en, default = stub.get_commands(language_code="zh"), stub.get_commands(language_code="en"), stub.get_commands()
     assert zh and en and default
     assert [c["command"] for c in zh] == [c["command"] for c in en]
-    assert {"start", "drafts", "mycomments", "track", "search", "language", "help", "cancel", "privacy",
-            "mydata", "forget"} == {c["command"] for c in zh}
+    assert {"start", "drafts", "mycomments", "track", "search", "subscribe", "language", "help", "cancel",
+            "privacy", "mydata", "forget"} == {c["command"] for c in zh}
     assert next(c for c in zh if c["command"] == "mycomments")["description"] == "我的意见"
     assert next(c for c in en if c["command"] == "mycomments")["description"] == "My comments"
     assert default == zh  # DEFAULT_LANGUAGE is zh

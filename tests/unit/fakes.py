@@ -3,15 +3,22 @@
 FakeDatabase keeps a committed state; every unit of work copies it into a working state
 and only commit() publishes the working state back. Leaving the `async with` block without
 commit() throws the working state away, just as a rolled-back transaction would.
-All stored values are frozen dataclasses, so copying the dicts is enough to isolate states.
+All stored values are frozen dataclasses, so copying the dicts and lists is enough to isolate
+states, and two states compare equal when everything committed is equal.
+The repositories follow storage/*.py: list_by_draft leaves withdrawn comments out (newest first),
+unanswered_only means "no answer row at all", Outbox.add refuses a repeated idempotency key,
+StaffRepository.save of an existing member changes only the role.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from drafts.models import (
+    Answer,
     Comment,
     CommentStatus,
     Draft,
@@ -21,7 +28,21 @@ from drafts.models import (
     NewDraft,
     Resident,
 )
+from drafts.notices import NewNotice
 from drafts.parser import parse_document
+from drafts.ports import ALL_ARTICLES
+from drafts.staff import AuditEntry, StaffMember, StaffRole
+from drafts.tracking import format_tracking_number
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A row of draft_versions: every version of a draft's document."""
+
+    title: str
+    source: str
+    created_by: int | None
+    created_at: datetime
 
 
 @dataclass
@@ -32,12 +53,21 @@ class State:
     sequences: dict[int, int] = field(default_factory=dict)  # year -> last number handed out
     last_draft_id: int = 0
     last_comment_id: int = 0
+    versions: dict[tuple[int, int], StoredVersion] = field(default_factory=dict)  # (draft, version)
+    staff: dict[int, StaffMember] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)  # oldest first, ids 1, 2, …
+    answers: dict[int, Answer] = field(default_factory=dict)  # by comment id
+    outbox: dict[str, NewNotice] = field(default_factory=dict)  # by idempotency key, in queueing order
 
     def copy(self) -> State:
-        return State(
-            dict(self.drafts), dict(self.comments), dict(self.residents), dict(self.sequences),
-            self.last_draft_id, self.last_comment_id,
-        )
+        def shallow(value: object) -> object:
+            return dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
+
+        return State(**{f.name: shallow(getattr(self, f.name)) for f in fields(self)})
+
+    def notices(self, kind: object = None) -> list[NewNotice]:
+        """Queued notices in queueing order, optionally of one kind."""
+        return [n for n in self.outbox.values() if kind is None or n.kind == kind]
 
 
 class FakeDraftRepository:
@@ -51,6 +81,7 @@ class FakeDraftRepository:
             draft.opens_at, draft.closes_at, draft.status,
         )
         self._s.drafts[stored.id] = stored
+        self._s.versions[(stored.id, 1)] = StoredVersion(draft.title, draft.source, draft.published_by, draft.opens_at)
         return stored
 
     async def get(self, draft_id: int) -> Draft | None:
@@ -65,6 +96,31 @@ class FakeDraftRepository:
 
     async def count(self) -> int:
         return len(self._s.drafts)
+
+    async def list_all(self, include_archived: bool = False) -> list[Draft]:
+        newest_first = sorted(self._s.drafts.values(), key=lambda d: -d.id)
+        return [d for d in newest_first if include_archived or d.status is not DraftStatus.ARCHIVED]
+
+    async def revise(self, draft_id: int, title: str, source: str, by: int, at: datetime,
+                     note: str, summary: str) -> int:
+        old = self._s.drafts[draft_id]
+        version = old.version + 1
+        self._s.drafts[draft_id] = replace(old, title=title, document=parse_document(source), version=version,
+                                           note=note, summary=summary)
+        self._s.versions[(draft_id, version)] = StoredVersion(title, source, by, at)
+        return version
+
+    async def set_closes_at(self, draft_id: int, closes_at: datetime) -> None:
+        if draft_id in self._s.drafts:
+            self._s.drafts[draft_id] = replace(self._s.drafts[draft_id], closes_at=closes_at)
+
+    async def set_status(self, draft_id: int, status: DraftStatus) -> None:
+        if draft_id in self._s.drafts:
+            self._s.drafts[draft_id] = replace(self._s.drafts[draft_id], status=DraftStatus(status))
+
+    async def version_source(self, draft_id: int, version: int) -> str | None:
+        stored = self._s.versions.get((draft_id, version))
+        return stored.source if stored else None
 
 
 def _live_count(state: State, draft_id: int) -> int:
@@ -125,6 +181,35 @@ class FakeCommentRepository:
             self._s.comments[i] = replace(self._s.comments[i], resident_id=None, signed_name=None)
         return len(ids)
 
+    def _of_draft(self, draft_id: int, article: int | None, unanswered_only: bool) -> list[Comment]:
+        return [
+            c for c in self._s.comments.values()
+            if c.draft_id == draft_id and c.status is not CommentStatus.WITHDRAWN
+            and (article == ALL_ARTICLES or c.article_number == article)
+            and not (unanswered_only and c.id in self._s.answers)
+        ]
+
+    async def list_by_draft(self, draft_id: int, article: int | None, unanswered_only: bool,
+                            offset: int, limit: int) -> list[Comment]:
+        newest_first = sorted(self._of_draft(draft_id, article, unanswered_only), key=lambda c: -c.id)
+        return newest_first[offset:offset + limit]
+
+    async def count_by_draft_filtered(self, draft_id: int, article: int | None, unanswered_only: bool) -> int:
+        return len(self._of_draft(draft_id, article, unanswered_only))
+
+    async def count_by_article(self, draft_id: int) -> dict[int | None, int]:
+        counts: dict[int | None, int] = {}
+        for c in self._of_draft(draft_id, ALL_ARTICLES, False):
+            counts[c.article_number] = counts.get(c.article_number, 0) + 1
+        return counts
+
+    async def set_hidden(self, comment_id: int, reason: str | None) -> None:
+        if comment_id in self._s.comments:
+            self._s.comments[comment_id] = replace(self._s.comments[comment_id], hidden_reason=reason)
+
+    async def all_of_draft(self, draft_id: int) -> list[Comment]:
+        return [c for _, c in sorted(self._s.comments.items()) if c.draft_id == draft_id]
+
 
 class FakeResidentRepository:
     def __init__(self, state: State) -> None:
@@ -139,6 +224,71 @@ class FakeResidentRepository:
     async def delete(self, user_id: int) -> None:
         self._s.residents.pop(user_id, None)
 
+    async def subscribers(self) -> list[int]:
+        return sorted(r.user_id for r in self._s.residents.values() if r.subscribed and r.privacy_accepted_at)
+
+
+class FakeStaffRepository:
+    def __init__(self, state: State) -> None:
+        self._s = state
+
+    async def get(self, user_id: int) -> StaffMember | None:
+        return self._s.staff.get(user_id)
+
+    async def list(self) -> list[StaffMember]:
+        return sorted(self._s.staff.values(), key=lambda m: (m.added_at, m.user_id))
+
+    async def save(self, member: StaffMember) -> None:
+        current = self._s.staff.get(member.user_id)
+        # As in SQL: an existing member keeps who added them and when; only the role changes.
+        self._s.staff[member.user_id] = replace(current, role=member.role) if current else member
+
+    async def delete(self, user_id: int) -> None:
+        self._s.staff.pop(user_id, None)
+
+
+class FakeAuditRepository:
+    def __init__(self, state: State) -> None:
+        self._s = state
+
+    async def record(self, entry: AuditEntry) -> None:
+        self._s.audit.append(replace(entry, id=len(self._s.audit) + 1))
+
+    async def recent(self, limit: int) -> list[AuditEntry]:
+        return list(reversed(self._s.audit))[:limit]
+
+
+class FakeAnswerRepository:
+    def __init__(self, state: State) -> None:
+        self._s = state
+
+    async def get(self, comment_id: int) -> Answer | None:
+        return self._s.answers.get(comment_id)
+
+    async def save(self, answer: Answer) -> None:
+        if answer.comment_id not in self._s.comments:
+            raise AssertionError(f"answer to unknown comment {answer.comment_id}")  # a foreign key
+        self._s.answers[answer.comment_id] = answer
+
+    async def of_draft(self, draft_id: int) -> dict[int, Answer]:
+        return {i: a for i, a in self._s.answers.items() if self._s.comments[i].draft_id == draft_id}
+
+    async def mark_published(self, comment_ids: list[int], at: datetime) -> None:
+        for i in comment_ids:
+            if i in self._s.answers:
+                self._s.answers[i] = replace(self._s.answers[i], published_at=at)
+
+
+class FakeOutbox:
+    def __init__(self, state: State) -> None:
+        self._s = state
+
+    async def add(self, notice: NewNotice) -> bool:
+        if notice.idempotency_key in self._s.outbox:
+            return False
+        self._s.outbox[notice.idempotency_key] = notice
+        return True
+
 
 class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase, writable: bool) -> None:
@@ -151,6 +301,10 @@ class FakeUnitOfWork:
         self.drafts = FakeDraftRepository(self._work)
         self.comments = FakeCommentRepository(self._work)
         self.residents = FakeResidentRepository(self._work)
+        self.staff = FakeStaffRepository(self._work)
+        self.audit = FakeAuditRepository(self._work)
+        self.answers = FakeAnswerRepository(self._work)
+        self.outbox = FakeOutbox(self._work)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -223,9 +377,51 @@ async def add_draft(
     return draft
 
 
-async def add_resident(db: FakeDatabase, user_id: int, accepted_at: datetime | None) -> Resident:
-    resident = Resident(user_id, privacy_accepted_at=accepted_at, created_at=accepted_at)
+async def add_resident(db: FakeDatabase, user_id: int, accepted_at: datetime | None,
+                       subscribed: bool = False) -> Resident:
+    resident = Resident(user_id, privacy_accepted_at=accepted_at, created_at=accepted_at, subscribed=subscribed)
     async with db.write() as uow:
         await uow.residents.save(resident)
         await uow.commit()
     return resident
+
+
+async def add_staff(db: FakeDatabase, user_id: int, role: StaffRole, at: datetime) -> StaffMember:
+    member = StaffMember(user_id, role, None, at)
+    async with db.write() as uow:
+        await uow.staff.save(member)
+        await uow.commit()
+    return member
+
+
+async def add_comment(db: FakeDatabase, draft_id: int, resident_id: int, article: int | None, at: datetime,
+                      text: str = "意见") -> Comment:
+    """A comment stored directly (no checks), numbered like Commenting numbers them."""
+    async with db.write() as uow:
+        sequence = await uow.comments.next_sequence(at.year)
+        comment = await uow.comments.add(NewComment(draft_id, article, resident_id, text, "zh", None, at),
+                                         format_tracking_number(at.year, sequence))
+        await uow.commit()
+    return comment
+
+
+async def refused_without_trace(db: FakeDatabase, error: type[Exception], call) -> Exception:
+    """Await a use case that must be refused; prove it committed nothing at all."""
+    before, commits = db.committed.copy(), db.commits
+    with pytest.raises(error) as caught:
+        await call
+    assert db.committed == before
+    assert db.commits == commits
+    return caught.value
+
+
+async def refused_and_audited(db: FakeDatabase, error: type[Exception], call) -> AuditEntry:
+    """Await a use case that must be refused; prove it committed one audit row and nothing else."""
+    before = db.committed.copy()
+    with pytest.raises(error):
+        await call
+    after = db.committed.copy()
+    [row] = after.audit[len(before.audit):]
+    after.audit = list(before.audit)
+    assert after == before
+    return row

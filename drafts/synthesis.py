@@ -1,0 +1,164 @@
+"""The synthesis of opinions (意见汇总) on one draft.
+
+For staff: every comment (withdrawn ones included, marked so) with its answer, to export as
+xlsx or CSV (drafts/synthesis_files.py). For residents, once answers are published: the counts
+and the adopted opinions, anonymous and without hidden comments.
+
+A resident appears in an export only under a pseudonym numbered on this draft (居民001 …), and
+by name only when they signed the comment: a Telegram id never leaves the system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+
+from drafts.errors import DraftNotFound
+from drafts.models import Answer, AnswerStatus, Comment, CommentStatus, Draft, chinese_number
+from drafts.ports import Database
+from drafts.staff import Permission
+from drafts.staff_directory import audit, authorize
+from drafts.synthesis_files import write_csv, write_xlsx  # noqa: F401  (part of this module's API)
+
+WHOLE_DRAFT = "（草案整体）"
+ANONYMOUS = "匿名"  # the resident used /forget: nothing links their comments to each other any more
+
+
+@dataclass(frozen=True)
+class SynthesisRow:
+    tracking_number: str
+    chapter: str  # "第二章 规划与设施建设", WHOLE_DRAFT, or "" in a document without chapters
+    article: str  # "第八条" or WHOLE_DRAFT
+    article_number: int | None
+    text: str
+    language: str | None
+    date: date  # in the committee's time zone
+    status: CommentStatus
+    answer_status: AnswerStatus | None
+    answer_text: str | None
+    answer_published: bool
+    hidden_reason: str | None
+    pseudonym: str  # "居民001", or ANONYMOUS
+    signed_name: str | None  # only when the resident signed the comment
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status is CommentStatus.WITHDRAWN
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_reason is not None
+
+    @property
+    def commenter(self) -> str:
+        return f"{self.signed_name}（{self.pseudonym}）" if self.signed_name else self.pseudonym
+
+
+@dataclass(frozen=True)
+class SynthesisData:
+    draft: Draft
+    exported_at: datetime  # in the committee's time zone
+    rows: tuple[SynthesisRow, ...]  # oldest comment first
+
+
+@dataclass(frozen=True)
+class PublicOpinion:
+    article: str
+    text: str
+    status: AnswerStatus  # adopted or partly adopted
+    reply: str
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    draft_title: str
+    received: int  # comments not withdrawn
+    adopted: int
+    partly_adopted: int
+    not_adopted: int
+    noted: int
+    opinions: tuple[PublicOpinion, ...]  # adopted and partly adopted, hidden comments left out
+
+
+def article_label(number: int | None) -> str:
+    return WHOLE_DRAFT if number is None else f"第{chinese_number(number)}条"
+
+
+def article_order(number: int | None) -> tuple[bool, int]:
+    """Articles in document order, comments on the whole draft after them."""
+    return number is None, number or 0
+
+
+def chapter_label(draft: Draft, article_number: int | None) -> str:
+    if article_number is None:
+        return WHOLE_DRAFT
+    article = draft.document.article(article_number)
+    # A revised draft may have fewer articles than the one the comment was made on.
+    chapter = draft.document.chapter(article.chapter) if article else None
+    return f"{chapter.label} {chapter.title}".strip() if chapter else ""
+
+
+def pseudonyms(comments: list[Comment]) -> dict[int | None, str]:
+    """居民001, 居民002 … by each resident's first comment (comments come oldest first)."""
+    names: dict[int | None, str] = {None: ANONYMOUS}
+    for comment in comments:
+        if comment.resident_id not in names:
+            names[comment.resident_id] = f"居民{len(names):03d}"  # len counts the None entry: starts at 001
+    return names
+
+
+class Synthesis:
+    def __init__(self, db: Database, clock: Callable[[], datetime], tz: tzinfo = UTC) -> None:
+        self._db = db
+        self._clock = clock
+        self._tz = tz  # dates in the export are the committee's dates, not UTC ones
+
+    async def collect(self, actor: int, draft_id: int) -> SynthesisData:
+        now = self._clock()
+        async with self._db.write() as uow:
+            await authorize(uow, actor, Permission.VIEW, "synthesis.export", "draft", draft_id, now)
+            draft = await uow.drafts.get(draft_id)
+            if draft is None:
+                raise DraftNotFound(draft_id)
+            comments = await uow.comments.all_of_draft(draft_id)
+            answers = await uow.answers.of_draft(draft_id)
+            # The export leaves the system (a file on someone's computer): keep a trace of it.
+            await audit(uow, actor, "synthesis.export", "draft", draft_id, now, details=f"comments={len(comments)}")
+            await uow.commit()
+        names = pseudonyms(comments)
+        rows = tuple(self._row(draft, c, answers.get(c.id), names[c.resident_id]) for c in comments)
+        return SynthesisData(draft, now.astimezone(self._tz), rows)
+
+    def _row(self, draft: Draft, comment: Comment, answer: Answer | None, pseudonym: str) -> SynthesisRow:
+        return SynthesisRow(
+            comment.tracking_number, chapter_label(draft, comment.article_number),
+            article_label(comment.article_number), comment.article_number, comment.text, comment.language,
+            comment.created_at.astimezone(self._tz).date(), comment.status,
+            answer.status if answer else None, answer.reply if answer else None,
+            bool(answer and answer.published_at), comment.hidden_reason, pseudonym, comment.signed_name,
+        )
+
+    async def public_summary(self, draft_id: int) -> PublicSummary | None:
+        """None until the committee published an answer on the draft. Public: no actor, no names."""
+        async with self._db.read() as uow:
+            draft = await uow.drafts.get(draft_id)
+            if draft is None:
+                raise DraftNotFound(draft_id)
+            comments = [c for c in await uow.comments.all_of_draft(draft_id) if c.status is not CommentStatus.WITHDRAWN]
+            answers = await uow.answers.of_draft(draft_id)
+        published = {c.id: a for c in comments if (a := answers.get(c.id)) and a.published_at}
+        if not published:
+            return None
+        counts = {status: 0 for status in AnswerStatus}
+        for answer in published.values():
+            counts[answer.status] += 1
+        kept = (AnswerStatus.ADOPTED, AnswerStatus.PARTLY_ADOPTED)
+        opinions = tuple(
+            PublicOpinion(article_label(c.article_number), c.text, published[c.id].status, published[c.id].reply)
+            for c in sorted(comments, key=lambda c: (article_order(c.article_number), c.id))
+            if c.id in published and published[c.id].status in kept and not c.hidden
+        )
+        return PublicSummary(draft.title, len(comments), counts[AnswerStatus.ADOPTED],
+                             counts[AnswerStatus.PARTLY_ADOPTED], counts[AnswerStatus.NOT_ADOPTED],
+                             counts[AnswerStatus.NOTED], opinions)
