@@ -42,6 +42,14 @@ class Settings(StorageSettings):
     comment_languages: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["zh", "en"])
     consultation_days: int = Field(default=30, ge=1, le=365)
     log_level: str = "INFO"
+    # Notices (the outbox): how often to look for due ones, and how fast to send.
+    outbox_tick_seconds: float = Field(default=2.0, gt=0, le=86400)
+    send_rate_global: float = Field(default=25.0, gt=0)  # messages per second, all chats together
+    send_rate_per_chat: float = Field(default=1.0, gt=0)  # messages per second to one chat
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    quiet_hours: str = "21:00-08:00"  # resident notices wait for the morning; empty: no quiet hours
+    reminder_days: int = Field(default=3, ge=0, le=60)  # remind this many days before a deadline
+    unanswered_warning_days: int = Field(default=15, ge=0, le=365)  # warn editors after closing
 
     @field_validator("bot_token")
     @classmethod
@@ -66,6 +74,14 @@ class Settings(StorageSettings):
     def _comma_separated_codes(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_shape(cls, value: str) -> str:
+        from drafts.delivery import parse_quiet_hours
+
+        parse_quiet_hours(value)  # raises ValueError naming the expected form
         return value
 
     @field_validator("comment_languages")

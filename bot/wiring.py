@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -14,30 +14,39 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.i18n import make_i18n
 from bot.middlewares import ApologyMiddleware, ResidentLocaleMiddleware, ResidentMiddleware
+from bot.notifier import Notifier
+from bot.scheduler import make_scheduler
 from drafts.answering import Answering
 from drafts.bundled import seed_bundled_drafts
 from drafts.commenting import Commenting
+from drafts.delivery import parse_quiet_hours
+from drafts.feedback import Feedback
 from drafts.language import LinguaDetector
 from drafts.moderation import Moderation
 from drafts.publishing import Publishing
 from drafts.reading import Reading
 from drafts.residents import Residents
 from drafts.review import Review
+from drafts.schedule import Housekeeping
 from drafts.staff_directory import StaffDirectory
 from drafts.statistics import Statistics
 from drafts.synthesis import Synthesis
 from handlers import routers
+from handlers.notices import NoticeRenderer
 from storage.database import SqlDatabase
 from storage.fsm import SqlStorage
 from storage.migrate import migrate
+from storage.outbox_queue import OutboxQueue
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+OUTBOX_LEASE = timedelta(seconds=60)  # a sender that died gives its notices back after this
 
 
 def utc_now() -> datetime:
@@ -62,13 +71,21 @@ class Yijian:
     bot: Bot
     dp: Dispatcher
     i18n: I18n
+    notifier: Notifier
+    housekeeping: Housekeeping
+    scheduler: AsyncIOScheduler | None = None
 
     async def run_polling(self, handle_signals: bool = True, polling_timeout: int = 30) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)
         await register_commands(self.bot, self.i18n)
+        self.scheduler = make_scheduler(self.notifier, self.housekeeping, self.settings.outbox_tick_seconds)
+        self.scheduler.start()
         log.info("Yijian is polling %s", self.settings.telegram_api_url)
-        await self.dp.start_polling(self.bot, handle_signals=handle_signals, polling_timeout=polling_timeout,
-                                    close_bot_session=False)
+        try:
+            await self.dp.start_polling(self.bot, handle_signals=handle_signals, polling_timeout=polling_timeout,
+                                        close_bot_session=False)
+        finally:
+            self.scheduler.shutdown(wait=False)
 
     async def close(self) -> None:
         await self.dp.storage.close()
@@ -93,8 +110,11 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
     dp.update.outer_middleware(ResidentMiddleware(residents, staff_directory))
     ResidentLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*routers())
+    reading = Reading(db, clock)
+    feedback = Feedback(db, clock)
     dp.workflow_data.update(
-        reading=Reading(db, clock),
+        reading=reading,
+        feedback=feedback,
         commenting=Commenting(db, clock, LinguaDetector(settings.comment_languages), settings.zone),
         residents=residents,
         staff_directory=staff_directory,
@@ -112,4 +132,9 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
         session=AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
         default=DefaultBotProperties(parse_mode="HTML"),
     )
-    return Yijian(settings, db, bot, dp, i18n)
+    renderer = NoticeRenderer(i18n, feedback, reading, residents, settings.zone)
+    notifier = Notifier(bot, OutboxQueue(db, OUTBOX_LEASE), renderer, clock, settings.zone,
+                        parse_quiet_hours(settings.quiet_hours), settings.send_rate_global,
+                        settings.send_rate_per_chat, settings.outbox_max_attempts)
+    housekeeping = Housekeeping(db, clock, settings.zone, settings.reminder_days, settings.unanswered_warning_days)
+    return Yijian(settings, db, bot, dp, i18n, notifier, housekeeping)

@@ -164,6 +164,7 @@ class Resident:
     created_at: datetime | None = None
     blocked_reason: str | None = None  # moderation: a blocked resident cannot comment
     subscribed: bool = False  # wants a notice when a new draft is published
+    unreachable_at: datetime | None = None  # Telegram refused delivery (bot blocked): no more notices
 
 
 @dataclass(frozen=True)
@@ -204,3 +205,19 @@ class Answer:
     updated_at: datetime
     version: int = 1  # bumped on every edit; part of the feedback notice's idempotency key
     published_at: datetime | None = None
+
+
+class Rating(StrEnum):
+    """The resident's rating of the answer to their comment."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    NOT_SATISFIED = "not_satisfied"
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    comment_id: int
+    rating: Rating
+    rated_at: datetime
+    follow_up: str | None = None

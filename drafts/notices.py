@@ -16,6 +16,10 @@ class NoticeKind(StrEnum):
     FEEDBACK = "feedback"  # an answer to a resident's comment
     NEW_DRAFT = "new_draft"  # to subscribers
     ARTICLE_CHANGED = "article_changed"  # a revision changed an article the resident commented on
+    REMINDER = "reminder"  # a consultation the resident read or commented on closes soon
+    STAFF_CLOSED = "staff_closed"  # to staff: a consultation closed at its deadline
+    STAFF_UNANSWERED = "staff_unanswered"  # to editors: comments still unanswered after closing
+    STAFF_DIGEST = "staff_digest"  # to staff, weekly
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ def feedback_key(comment_id: int, answer_version: int) -> str:
 
 def new_draft_key(draft_id: int, user_id: int) -> str:
     return f"new_draft:{draft_id}:{user_id}"
+
+
+def reminder_key(draft_id: int, user_id: int) -> str:
+    return f"reminder:{draft_id}:{user_id}"  # once per person per draft
 
 
 def article_changed_key(draft_id: int, version: int, comment_id: int) -> str:

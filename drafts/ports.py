@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from drafts.models import Answer, Comment, Draft, DraftOverview, DraftStatus, NewComment, NewDraft, Resident
+from drafts.models import (
+    Answer,
+    Comment,
+    Draft,
+    DraftOverview,
+    DraftStatus,
+    NewComment,
+    NewDraft,
+    RatingRecord,
+    Resident,
+)
 from drafts.notices import NewNotice
 from drafts.staff import AuditEntry, StaffMember
 
@@ -66,6 +76,11 @@ class ResidentRepository(Protocol):
     async def subscribers(self) -> list[int]:
         """Residents who subscribed to new drafts (and accepted the privacy notice)."""
 
+    async def record_reader(self, draft_id: int, user_id: int, at: datetime) -> None:
+        """Remember that a (consenting) resident opened the draft; once per draft."""
+
+    async def readers(self, draft_id: int) -> list[int]: ...
+
 
 class StaffRepository(Protocol):
     async def get(self, user_id: int) -> StaffMember | None: ...
@@ -86,6 +101,9 @@ class AnswerRepository(Protocol):
         """Answers of the draft's comments, by comment id."""
 
     async def mark_published(self, comment_ids: list[int], at: datetime) -> None: ...
+    async def rating(self, comment_id: int) -> RatingRecord | None: ...
+    async def save_rating(self, record: RatingRecord) -> None: ...
+    async def ratings_of_draft(self, draft_id: int) -> dict[int, RatingRecord]: ...
 
 
 class Outbox(Protocol):

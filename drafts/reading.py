@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from drafts.errors import ArticleNotFound, DraftNotFound
-from drafts.models import Article, Draft, DraftOverview, SearchHit
+from drafts.models import Article, Draft, DraftOverview, Resident, SearchHit
 from drafts.ports import Database
 
 SNIPPET_RADIUS = 30
@@ -41,6 +41,14 @@ class Reading:
 
     def now(self) -> datetime:
         return self._clock()
+
+    async def note_reader(self, resident: Resident | None, draft_id: int) -> None:
+        """Remember who opened a draft, to remind them before its deadline (consenting residents only)."""
+        if resident is None or resident.privacy_accepted_at is None:
+            return
+        async with self._db.write() as uow:
+            await uow.residents.record_reader(draft_id, resident.user_id, self._clock())
+            await uow.commit()
 
     async def past_drafts(self) -> list[Draft]:
         """Drafts whose consultation has ended (closed or archived), newest first: their results."""

@@ -22,12 +22,15 @@ class Residents:
         async with self._db.read() as uow:
             return await uow.residents.get(user_id)
 
-    async def accept_privacy(self, user_id: int) -> Resident:
+    async def accept_privacy(self, user_id: int, language_hint: str | None = None) -> Resident:
+        """`language_hint`: Telegram's language of the person, kept (if we speak it and they chose
+        none) so that notices sent later, outside any conversation, come in their language."""
         now = self._clock()
         async with self._db.write() as uow:
             resident = await uow.residents.get(user_id) or Resident(user_id, created_at=now)
             if resident.privacy_accepted_at is None:
-                resident = replace(resident, privacy_accepted_at=now)
+                language = resident.language or (language_hint if language_hint in SUPPORTED_LANGUAGES else None)
+                resident = replace(resident, privacy_accepted_at=now, language=language)
                 await uow.residents.save(resident)
                 await uow.commit()
         return resident

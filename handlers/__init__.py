@@ -8,6 +8,7 @@ from handlers import (
     commenting,
     fallback,
     my_comments,
+    ratings,
     results,
     search,
     staff_access,
@@ -26,6 +27,6 @@ def routers() -> list[Router]:
     # Order matters: staff handlers (filtered by role) first, then resident commands, state-bound
     # text next; the refusal of staff commands to non-staff and the catch-all fallback last.
     modules = (staff_menu, staff_members, staff_publish, staff_draft_actions, staff_review, staff_answer,
-               staff_reports, start, account, browse, results, my_comments, search, commenting, staff_access,
+               staff_reports, start, account, browse, results, ratings, my_comments, search, commenting, staff_access,
                fallback)
     return [module.make_router() for module in modules]

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from drafts.errors import ArticleNotFound, DraftNotFound
+from drafts.models import Resident
 from drafts.reading import Reading
 from handlers import keyboards
 from handlers.callbacks import ArticleCb, ChapterCb, DraftCb, MenuCb
@@ -82,9 +83,11 @@ async def note_button(callback: CallbackQuery, callback_data: DraftCb, reading: 
     await show(callback, text, keyboards.back_to_draft(draft.id))
 
 
-async def draft_button(callback: CallbackQuery, callback_data: DraftCb, reading: Reading, tz: ZoneInfo) -> None:
+async def draft_button(callback: CallbackQuery, callback_data: DraftCb, reading: Reading, tz: ZoneInfo,
+                       resident: Resident | None) -> None:
     try:
         await show(callback, *await draft_screen(reading, callback_data.draft, tz))
+        await reading.note_reader(resident, callback_data.draft)
     except DraftNotFound:
         await callback.answer(_("This draft no longer exists."), show_alert=True)
 
@@ -104,9 +107,11 @@ async def chapter_button(callback: CallbackQuery, callback_data: ChapterCb, read
     await show(callback, text, keyboards.chapter_page(draft, callback_data.chapter, callback_data.page))
 
 
-async def article_button(callback: CallbackQuery, callback_data: ArticleCb, reading: Reading) -> None:
+async def article_button(callback: CallbackQuery, callback_data: ArticleCb, reading: Reading,
+                         resident: Resident | None) -> None:
     try:
         await show(callback, *await article_screen(reading, callback_data.draft, callback_data.number))
+        await reading.note_reader(resident, callback_data.draft)
     except (DraftNotFound, ArticleNotFound):
         await callback.answer(_("This article does not exist."), show_alert=True)
 

@@ -65,3 +65,8 @@ class SubscribeCb(CallbackData, prefix="n"):
 
 class ResultsCb(CallbackData, prefix="r"):
     draft: int  # 0: the list of past consultations
+
+
+class RatingCb(CallbackData, prefix="rt"):
+    comment: int
+    rating: str  # satisfied | basically_satisfied | not_satisfied

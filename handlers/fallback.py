@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers import keyboards
-from handlers.states import CommentFlow, SearchFlow, StaffFlow
+from handlers.states import CommentFlow, RatingFlow, SearchFlow, StaffFlow
 
 
 def expectation(state: str | None) -> str:
@@ -25,6 +25,8 @@ def expectation(state: str | None) -> str:
                  "(or send /cancel).")
     if state == SearchFlow.words.state:
         return _("I am waiting for the words to search for, as a text message (or /cancel).")
+    if state == RatingFlow.follow_up.state:
+        return _("I am waiting for your explanation, as a text message (or /cancel).")
     if state in {StaffFlow.revise_upload.state}:
         return _("I am waiting for the document of the new version (.docx, .txt or .md), or /cancel.")
     if state is not None and state.startswith(StaffFlow.__name__):

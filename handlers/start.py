@@ -36,9 +36,11 @@ def greeting() -> str:
 def privacy_notice() -> str:
     return _(
         "🔒 <b>Privacy notice</b>\n\n"
-        "<b>What we store:</b> your Telegram user id, the language you choose, and the comments you send "
-        "(with your name only if you choose to sign a comment).\n"
-        "<b>Why:</b> to record every opinion, give it a tracking number, and send you the committee's answer.\n"
+        "<b>What we store:</b> your Telegram user id, the language you choose, the comments you send "
+        "(with your name only if you choose to sign a comment), your ratings of the answers, and which drafts "
+        "you opened.\n"
+        "<b>Why:</b> to record every opinion, give it a tracking number, send you the committee's answer, and "
+        "remind you before a consultation you followed closes.\n"
         "<b>Who sees it:</b> the committee's staff. Published summaries never show your Telegram id; "
         "unsigned comments are shown anonymously.\n"
         "<b>Your control:</b> /mydata sends you everything stored about you; /forget deletes your personal "
@@ -66,15 +68,18 @@ def help_text() -> str:
     )
 
 
-async def open_deep_link(target: Message | CallbackQuery, payload: str, reading: Reading, tz: ZoneInfo) -> bool:
+async def open_deep_link(target: Message | CallbackQuery, payload: str, reading: Reading, tz: ZoneInfo,
+                         resident: Resident | None = None) -> bool:
     match = DEEP_LINK.match(payload or "")
     if not match:
         return False
+    draft_id = int(match.group(1) or match.group(2))
     try:
         if match.group(1):
-            await show(target, *await draft_screen(reading, int(match.group(1)), tz))
+            await show(target, *await draft_screen(reading, draft_id, tz))
         else:
-            await show(target, *await article_screen(reading, int(match.group(2)), int(match.group(3))))
+            await show(target, *await article_screen(reading, draft_id, int(match.group(3))))
+        await reading.note_reader(resident, draft_id)
     except (DraftNotFound, ArticleNotFound):
         await show(target, _("This link points to a draft or article that does not exist."),
                    keyboards.main_menu())
@@ -90,14 +95,15 @@ async def start(message: Message, command: CommandObject, state: FSMContext, res
         await message.answer(greeting() + "\n\n" + privacy_notice(),
                              reply_markup=keyboards.privacy_accept(payload))
         return
-    if not await open_deep_link(message, payload, reading, tz):
+    if not await open_deep_link(message, payload, reading, tz, resident):
         await message.answer(greeting(), reply_markup=keyboards.main_menu())
 
 
 async def accept_privacy(callback: CallbackQuery, callback_data: PrivacyCb, residents: Residents,
                          reading: Reading, tz: ZoneInfo) -> None:
-    await residents.accept_privacy(callback.from_user.id)
-    if not await open_deep_link(callback, callback_data.then, reading, tz):
+    hint = (callback.from_user.language_code or "").split("-")[0].lower() or None
+    accepted = await residents.accept_privacy(callback.from_user.id, hint)
+    if not await open_deep_link(callback, callback_data.then, reading, tz, accepted):
         await show(callback, _("Thank you. What would you like to do?"), keyboards.main_menu())
 
 

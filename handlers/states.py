@@ -21,3 +21,7 @@ class StaffFlow(StatesGroup):
     hide_reason = State()  # waiting for the reason to hide a comment (data: comment)
     block_reason = State()  # waiting for the reason to block a comment's author (data: comment)
     add_member = State()  # waiting for "TELEGRAM_ID" of a new colleague (then a role button)
+
+
+class RatingFlow(StatesGroup):
+    follow_up = State()  # "not satisfied": waiting for a short explanation (data: comment)

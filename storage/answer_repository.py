@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from drafts.models import Answer, AnswerStatus
+from drafts.models import Answer, AnswerStatus, Rating, RatingRecord
 from drafts.notices import NewNotice
-from storage.tables import AnswerRow, CommentRow, NotificationRow, as_utc
+from storage.tables import AnswerRow, CommentRow, NotificationRow, RatingRow, as_utc
 
 
 def _to_domain(row: AnswerRow) -> Answer:
@@ -48,6 +48,30 @@ class SqlAnswerRepository:
             await self._session.execute(
                 update(AnswerRow).where(AnswerRow.comment_id.in_(comment_ids)).values(published_at=at)
             )
+
+
+    async def rating(self, comment_id: int) -> RatingRecord | None:
+        row = await self._session.get(RatingRow, comment_id, populate_existing=True)
+        return _rating(row) if row else None
+
+    async def save_rating(self, record: RatingRecord) -> None:
+        row = await self._session.get(RatingRow, record.comment_id)
+        if row is None:
+            row = RatingRow(comment_id=record.comment_id)
+            self._session.add(row)
+        row.rating, row.rated_at, row.follow_up = record.rating.value, record.rated_at, record.follow_up
+        await self._session.flush()
+
+    async def ratings_of_draft(self, draft_id: int) -> dict[int, RatingRecord]:
+        rows = await self._session.scalars(
+            select(RatingRow).join(CommentRow, CommentRow.id == RatingRow.comment_id)
+            .where(CommentRow.draft_id == draft_id)
+        )
+        return {row.comment_id: _rating(row) for row in rows}
+
+
+def _rating(row: RatingRow) -> RatingRecord:
+    return RatingRecord(row.comment_id, Rating(row.rating), as_utc(row.rated_at), row.follow_up)
 
 
 class SqlOutbox:

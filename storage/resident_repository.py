@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Resident
-from storage.tables import ResidentRow
+from storage.tables import DraftReaderRow, ResidentRow
 
 
 class SqlResidentRepository:
@@ -20,7 +21,7 @@ class SqlResidentRepository:
         if row is None:
             return None
         return Resident(row.user_id, row.language, row.privacy_accepted_at, row.created_at,
-                        row.blocked_reason, row.subscribed)
+                        row.blocked_reason, row.subscribed, row.unreachable_at)
 
     async def save(self, resident: Resident) -> None:
         row = await self._session.get(ResidentRow, resident.user_id)
@@ -32,13 +33,26 @@ class SqlResidentRepository:
         row.privacy_accepted_at = resident.privacy_accepted_at
         row.blocked_reason = resident.blocked_reason
         row.subscribed = resident.subscribed
+        row.unreachable_at = resident.unreachable_at
         await self._session.flush()
 
     async def delete(self, user_id: int) -> None:
+        await self._session.execute(delete(DraftReaderRow).where(DraftReaderRow.user_id == user_id))
         await self._session.execute(delete(ResidentRow).where(ResidentRow.user_id == user_id))
 
     async def subscribers(self) -> list[int]:
         query = select(ResidentRow.user_id).where(
             ResidentRow.subscribed.is_(True), ResidentRow.privacy_accepted_at.is_not(None)
         ).order_by(ResidentRow.user_id)
+        return list(await self._session.scalars(query))
+
+    async def record_reader(self, draft_id: int, user_id: int, at: datetime) -> None:
+        dialect = postgresql if self._session.bind.dialect.name == "postgresql" else sqlite
+        await self._session.execute(
+            dialect.insert(DraftReaderRow.__table__).values(draft_id=draft_id, user_id=user_id, first_read_at=at)
+            .on_conflict_do_nothing(index_elements=["draft_id", "user_id"])
+        )
+
+    async def readers(self, draft_id: int) -> list[int]:
+        query = select(DraftReaderRow.user_id).where(DraftReaderRow.draft_id == draft_id).order_by(DraftReaderRow.user_id)
         return list(await self._session.scalars(query))

@@ -93,6 +93,8 @@ class ResidentRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Telegram said the chat is gone (blocked the bot, deactivated): stop sending notices.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TrackingSequenceRow(Base):
@@ -166,3 +168,24 @@ class NotificationRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RatingRow(Base):
+    """A resident's rating of the answer to their comment, and an optional follow-up."""
+
+    __tablename__ = "ratings"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), primary_key=True, autoincrement=False)
+    rating: Mapped[str] = mapped_column(String(24))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    follow_up: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DraftReaderRow(Base):
+    """Who opened a draft (consenting residents only), so they can be reminded before its deadline."""
+
+    __tablename__ = "draft_readers"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime)

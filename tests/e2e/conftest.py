@@ -45,6 +45,9 @@ def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None) -> Setting
         _env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/yijian.db", redis_url=redis_url,
         default_language="zh", timezone="Asia/Shanghai", admin_ids=[ADMIN_ID],
+        # Tests deliver the outbox themselves (bot.app.notifier.deliver_due) unless they ask for ticks,
+        # and the quiet hours are off unless a test sets them with its own clock.
+        outbox_tick_seconds=3600, quiet_hours="",
     )
 
 

@@ -26,7 +26,7 @@ async def snapshot(bot: RunningBot) -> dict[str, list]:
               "answers": "SELECT comment_id, status FROM answers",
               "comments": "SELECT id, status, hidden_reason FROM comments ORDER BY id",
               "residents": "SELECT user_id, blocked_reason FROM residents ORDER BY user_id",
-              "notifications": "SELECT id FROM notifications"}
+              "notifications": "SELECT id FROM notifications WHERE kind != 'staff_digest'"}
     async with bot.app.db.read() as uow:
         return {name: [tuple(r) for r in (await uow.session.execute(text(sql))).all()]
                 for name, sql in tables.items()}

@@ -12,7 +12,7 @@ from storage.migrate import alembic_config, migrate
 from storage.tables import Base
 
 APP_TABLES = {"comments", "drafts", "fsm_states", "residents", "tracking_sequences", "staff", "audit_log",
-              "answers", "notifications", "draft_versions"}
+              "answers", "notifications", "draft_versions", "ratings", "draft_readers"}
 
 
 async def _tables(db: SqlDatabase) -> set[str]:

@@ -1,0 +1,110 @@
+"""Delivers due notices from the outbox to Telegram, within Telegram's limits.
+
+Rates: one AsyncLimiter for all chats (SEND_RATE_GLOBAL) and one per chat (SEND_RATE_PER_CHAT),
+so the bot is never rate-banned. Telegram's answers decide what happens to a notice:
+429 waits retry_after and tries again; 403 and 400 "chat not found" mark the resident
+unreachable; 5xx and network errors back off exponentially, up to OUTBOX_MAX_ATTEMPTS, then the
+notice is 'failed' for staff to see. During quiet hours resident notices are not claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta, tzinfo
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiolimiter import AsyncLimiter
+
+from drafts.delivery import QUIET_KINDS, in_quiet_hours, retry_delay
+from drafts.notices import Notice
+from handlers.notices import NoticeRenderer
+from storage.outbox_queue import OutboxQueue
+
+log = logging.getLogger(__name__)
+TRANSIENT = (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError, OSError)
+
+
+class Notifier:
+    def __init__(self, bot: Bot, queue: OutboxQueue, renderer: NoticeRenderer, clock: Callable[[], datetime],
+                 tz: tzinfo, quiet: tuple[time, time] | None, global_rate: float, chat_rate: float,
+                 max_attempts: int) -> None:
+        self._bot, self._queue, self._renderer, self._clock = bot, queue, renderer, clock
+        self._tz, self._quiet, self._max_attempts = tz, quiet, max_attempts
+        self._global = AsyncLimiter(global_rate, 1)
+        self._chat_rate = chat_rate
+        self._chats: dict[int, AsyncLimiter] = {}
+        # Claim about two seconds' worth at a time: enough to keep the rate, few enough that
+        # a crash repeats little and the lease is never outlived.
+        self._batch = max(1, int(global_rate * 2))
+        self.delivered = 0
+
+    async def deliver_due(self) -> int:
+        """Send every notice that is due now; returns how many went out."""
+        sent = 0
+        while True:
+            now = self._clock()
+            skip = QUIET_KINDS if in_quiet_hours(now, self._tz, self._quiet) else ()
+            notices = await self._queue.claim(now, self._batch, skip)
+            if not notices:
+                return sent
+            results = await asyncio.gather(*(self._deliver(n) for n in notices))
+            sent += sum(results)
+            self._forget_idle_chats()
+
+    def _limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            limiter = self._chats[chat_id] = AsyncLimiter(1, 1 / self._chat_rate)
+        return limiter
+
+    def _forget_idle_chats(self) -> None:
+        if len(self._chats) > 10_000:
+            self._chats = {chat: lim for chat, lim in self._chats.items() if not lim.has_capacity()}
+
+    async def _deliver(self, notice: Notice) -> bool:
+        message = await self._renderer.render(notice)
+        if message is None:
+            await self._queue.skipped(notice.id, "nothing to send")
+            return False
+        for _ in range(3):  # 429 twice in a row is rare; after that the row waits in the queue
+            async with self._limiter(notice.chat_id), self._global:
+                try:
+                    await self._bot.send_message(notice.chat_id, message.text, reply_markup=message.markup)
+                except TelegramRetryAfter as error:
+                    log.warning("429 for chat %s: waiting %s s", notice.chat_id, error.retry_after)
+                    await asyncio.sleep(error.retry_after)
+                    continue
+                except TelegramForbiddenError as error:
+                    await self._queue.unreachable(notice.chat_id, self._clock(), str(error))
+                    return False
+                except TelegramBadRequest as error:
+                    if "chat not found" in error.message.lower():
+                        await self._queue.unreachable(notice.chat_id, self._clock(), str(error))
+                    else:  # the message itself is wrong: sending it again would not help
+                        log.error("notice %s refused: %s", notice.id, error)
+                        await self._queue.failed(notice.id, str(error))
+                    return False
+                except TRANSIENT as error:
+                    await self._retry_later(notice, repr(error))
+                    return False
+            await self._queue.sent(notice.id, self._clock())
+            self.delivered += 1
+            return True
+        await self._queue.retry(notice.id, self._clock() + timedelta(seconds=5), "429 repeatedly")
+        return False
+
+    async def _retry_later(self, notice: Notice, error: str) -> None:
+        if notice.attempts >= self._max_attempts:
+            log.error("notice %s failed after %s attempts: %s", notice.id, notice.attempts, error)
+            await self._queue.failed(notice.id, error)
+        else:
+            await self._queue.retry(notice.id, self._clock() + retry_delay(notice.attempts), error)
