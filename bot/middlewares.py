@@ -60,7 +60,10 @@ class ResidentMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        data["resident"] = await self.residents.get(user.id) if user else None
+        resident = await self.residents.get(user.id) if user else None
+        if resident is not None and resident.unreachable_at is not None:
+            await self.residents.reachable_again(resident.user_id)  # they are back: notices may go again
+        data["resident"] = resident
         data["staff_role"] = await self.staff.role_of(user.id) if user else None
         return await handler(event, data)
 

@@ -45,6 +45,7 @@ class Notifier:
         # Claim about two seconds' worth at a time: enough to keep the rate, few enough that
         # a crash repeats little and the lease is never outlived.
         self._batch = max(1, int(global_rate * 2))
+        self._gone: set[int] = set()  # chats found unreachable while their other notices were in flight
         self.delivered = 0
 
     async def deliver_due(self) -> int:
@@ -77,6 +78,8 @@ class Notifier:
             return False
         for _ in range(3):  # 429 twice in a row is rare; after that the row waits in the queue
             async with self._limiter(notice.chat_id), self._global:
+                if notice.chat_id in self._gone:
+                    return False  # its row was settled as unreachable with the others of that chat
                 try:
                     await self._bot.send_message(notice.chat_id, message.text, reply_markup=message.markup)
                 except TelegramRetryAfter as error:
@@ -84,11 +87,11 @@ class Notifier:
                     await asyncio.sleep(error.retry_after)
                     continue
                 except TelegramForbiddenError as error:
-                    await self._queue.unreachable(notice.chat_id, self._clock(), str(error))
+                    await self._unreachable(notice, str(error))
                     return False
                 except TelegramBadRequest as error:
                     if "chat not found" in error.message.lower():
-                        await self._queue.unreachable(notice.chat_id, self._clock(), str(error))
+                        await self._unreachable(notice, str(error))
                     else:  # the message itself is wrong: sending it again would not help
                         log.error("notice %s refused: %s", notice.id, error)
                         await self._queue.failed(notice.id, str(error))
@@ -101,6 +104,10 @@ class Notifier:
             return True
         await self._queue.retry(notice.id, self._clock() + timedelta(seconds=5), "429 repeatedly")
         return False
+
+    async def _unreachable(self, notice: Notice, error: str) -> None:
+        self._gone.add(notice.chat_id)
+        await self._queue.unreachable(notice.chat_id, self._clock(), error)
 
     async def _retry_later(self, notice: Notice, error: str) -> None:
         if notice.attempts >= self._max_attempts:

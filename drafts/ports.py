@@ -110,6 +110,9 @@ class Outbox(Protocol):
     async def add(self, notice: NewNotice) -> bool:
         """Queue a notice; False (and nothing queued) when its idempotency key was used before."""
 
+    async def failed_count(self) -> int:
+        """Notices given up on (after every retry): staff must know that someone was not told."""
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the `async with` block without commit() rolls it back."""

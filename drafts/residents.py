@@ -45,6 +45,14 @@ class Residents:
             await uow.commit()
         return resident
 
+    async def reachable_again(self, user_id: int) -> None:
+        """They wrote to the bot after Telegram had refused a notice (e.g. they unblocked it)."""
+        async with self._db.write() as uow:
+            resident = await uow.residents.get(user_id)
+            if resident is not None and resident.unreachable_at is not None:
+                await uow.residents.save(replace(resident, unreachable_at=None))
+                await uow.commit()
+
     async def set_subscribed(self, user_id: int, subscribed: bool) -> Resident:
         """Subscribe to notices of new drafts (needs the privacy consent: it stores a preference)."""
         async with self._db.write() as uow:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drafts.errors import CommentNotFound, DraftNotFound
-from drafts.models import Answer, Comment, Draft
+from drafts.models import Answer, Comment, Draft, RatingRecord
 from drafts.ports import ALL_ARTICLES, Database
 from drafts.staff import Permission
 from drafts.staff_directory import authorize
@@ -28,6 +28,7 @@ class CommentReview:
     answer: Answer | None
     draft: Draft
     author_blocked: bool
+    rating: RatingRecord | None = None  # the resident's rating of the answer, with any follow-up
 
 
 class Review:
@@ -69,7 +70,7 @@ class Review:
             assert draft is not None
             resident = await uow.residents.get(comment.resident_id) if comment.resident_id else None
             return CommentReview(comment, await uow.answers.get(comment_id), draft,
-                                 bool(resident and resident.blocked_reason))
+                                 bool(resident and resident.blocked_reason), await uow.answers.rating(comment_id))
 
     async def unanswered_ids(self, actor: int, draft_id: int, article: int | None) -> list[int]:
         """For "answer all unanswered comments of this article"."""
@@ -77,3 +78,8 @@ class Review:
             await authorize(uow, actor, Permission.VIEW, "comments.list", "draft", draft_id, self._clock())
             comments = await uow.comments.list_by_draft(draft_id, article, True, 0, 1_000_000)
             return [c.id for c in comments]
+
+    async def failed_notices(self, actor: int) -> int:
+        async with self._db.write() as uow:
+            await authorize(uow, actor, Permission.VIEW, "notices.failed", "outbox", None, self._clock())
+            return await uow.outbox.failed_count()

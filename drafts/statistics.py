@@ -47,7 +47,7 @@ class DraftStatistics:
     share_answered: float  # comments with a published answer / comments; 0.0 without comments
     median_days_to_answer: float | None  # from comment to answer publication; None before any
     languages: dict[str, int]  # ISO 639-1 code -> comments
-    satisfaction: dict[str, int] = field(default_factory=dict)  # rating -> count; ratings come later
+    satisfaction: dict[str, int] = field(default_factory=dict)  # rating -> count, residents' ratings of answers
 
 
 class Statistics:
@@ -64,6 +64,7 @@ class Statistics:
             comments = [c for c in await uow.comments.all_of_draft(draft_id)
                         if c.status is not CommentStatus.WITHDRAWN]
             answers = await uow.answers.of_draft(draft_id)
+            ratings = await uow.answers.ratings_of_draft(draft_id)
         per_number = Counter(c.article_number for c in comments)
         ordered = sorted(per_number.items(), key=lambda item: article_order(item[0]))
         # sorted() is stable: equally commented articles stay in document order.
@@ -78,6 +79,7 @@ class Statistics:
             per_article=tuple((article_label(n), k) for n, k in ordered),
             top_articles=tuple((article_label(n), k) for n, k in top),
             share_answered=len(published) / len(comments) if comments else 0.0,
+            satisfaction=dict(Counter(r.rating.value for r in ratings.values())),
             median_days_to_answer=median(days) if days else None,
             languages=dict(Counter(c.language or UNKNOWN_LANGUAGE for c in comments).most_common()),
         )

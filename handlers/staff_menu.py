@@ -49,14 +49,22 @@ def menu_text(role: StaffRole) -> str:
     return _("<b>Staff console</b>\nYour role: {role}.").format(role=role_label(role))
 
 
-async def staff_command(message: Message, state: FSMContext, staff_role: StaffRole) -> None:
-    await state.clear()
-    await message.answer(menu_text(staff_role), reply_markup=menu(staff_role))
+async def staff_text(user_id: int, role: StaffRole, review: Review) -> str:
+    text = menu_text(role)
+    failed = await review.failed_notices(user_id)
+    if failed:  # someone was not told: staff must see it (the log has each error)
+        text += "\n\n" + _("⚠️ {count} notices could not be delivered after every retry.").format(count=failed)
+    return text
 
 
-async def staff_home(callback: CallbackQuery, state: FSMContext, staff_role: StaffRole) -> None:
+async def staff_command(message: Message, state: FSMContext, staff_role: StaffRole, review: Review) -> None:
     await state.clear()
-    await show(callback, menu_text(staff_role), menu(staff_role))
+    await message.answer(await staff_text(message.from_user.id, staff_role, review), reply_markup=menu(staff_role))
+
+
+async def staff_home(callback: CallbackQuery, state: FSMContext, staff_role: StaffRole, review: Review) -> None:
+    await state.clear()
+    await show(callback, await staff_text(callback.from_user.id, staff_role, review), menu(staff_role))
 
 
 async def drafts_list(callback: CallbackQuery, callback_data: StaffMenuCb, publishing: Publishing) -> None:

@@ -33,6 +33,10 @@ async def statistics(callback: CallbackQuery, callback_data: StaffDraftCb, stati
         _("Median time to answer: {median}").format(median=median),
         _("Languages: {languages}").format(
             languages=", ".join(f"{code} {count}" for code, count in sorted(stats.languages.items())) or "—"),
+        _("Satisfaction: {satisfied} satisfied, {basically} basically satisfied, {not_satisfied} not satisfied")
+        .format(satisfied=stats.satisfaction.get("satisfied", 0),
+                basically=stats.satisfaction.get("basically_satisfied", 0),
+                not_satisfied=stats.satisfaction.get("not_satisfied", 0)),
         "",
         _("<b>Most commented articles</b>"),
     ]

@@ -33,6 +33,7 @@ from drafts.reading import Reading
 from drafts.review import Review
 from drafts.staff import Permission, StaffRole, allows
 from handlers.common import show
+from handlers.notices import rating_label
 from handlers.render import day, status_label, target_label
 from handlers.staff_access import StaffOnly
 from handlers.staff_callbacks import (
@@ -180,6 +181,10 @@ async def comment_screen(actor: int, comment_id: int, role: StaffRole, review: R
     if answer is not None:
         lines += ["", _("<b>Answer</b>: {mark}").format(mark=answer_mark(answer)),
                   f"<blockquote>{escape(answer.reply)}</blockquote>"]
+        if seen.rating is not None:
+            lines.append(_("Resident's rating: {rating}").format(rating=rating_label(seen.rating.rating)))
+            if seen.rating.follow_up:
+                lines.append(_("Why: {follow_up}").format(follow_up=escape(seen.rating.follow_up)))
     else:
         lines += ["", _("Not answered yet.")]
     kb = InlineKeyboardBuilder()

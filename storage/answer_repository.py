@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,3 +88,7 @@ class SqlOutbox:
         ).on_conflict_do_nothing(index_elements=["idempotency_key"])
         result = await self._session.execute(statement)
         return bool(result.rowcount)
+
+    async def failed_count(self) -> int:
+        query = select(func.count()).select_from(NotificationRow).where(NotificationRow.status == "failed")
+        return int(await self._session.scalar(query) or 0)

@@ -24,6 +24,12 @@ Records the tests read:
   caption, plain_caption, caption_entities.
 Like Telegram, editing without a change answers 400 "message is not modified",
 and editMessageText without reply_markup removes the inline keyboard.
+
+Rate limits (off by default): ``stub.enforce_rate(global_per_second, per_chat_per_second)``
+makes sendMessage answer 429 (parameters.retry_after=1) when it would exceed the global rate
+in any sliding one-second window, or the per-chat rate (N a second; below 1, one per 1/N s).
+Each refusal is appended to ``stub.rate_limited`` ({chat_id, scope: "global"|"chat", time});
+refused calls are recorded as events with an error and do not count towards the windows.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ import itertools
 import json
 import re
 import time
+from collections import deque
 from typing import Any, Callable
 
 from aiohttp import web
@@ -162,6 +169,11 @@ class BotAPIStub:
         self._callback_ids: set[str] = set()
         self._files: dict[str, dict] = {}              # file_id -> record (incl. content bytes)
         self._failures: dict[str, list[BotAPIError]] = {}
+        self.rate_limited: list[dict] = []     # sendMessage calls refused with 429 by enforce_rate()
+        self._rate_global: float | None = None
+        self._rate_chat: float | None = None
+        self._sent_times: deque[float] = deque()             # accepted sendMessage, last second
+        self._chat_sent_times: dict[int, deque[float]] = {}  # per chat, within its window
         self._changed = asyncio.Event()                # replaced on every change, see _notify()
         self._last_activity, self._inflight, self._poll_gen = time.monotonic(), 0, 0
         self._closing, self._runner = False, None
@@ -224,6 +236,8 @@ class BotAPIStub:
             failures = self._failures.get(name.lower())
             if failures:
                 raise failures.pop(0)
+            if name == "sendMessage" and (self._rate_global is not None or self._rate_chat is not None):
+                self._check_rate(params)
             if polling:
                 return self._reply(await self._get_updates(params))
             try:
@@ -632,6 +646,55 @@ class BotAPIStub:
                 pass
 
     # ---------------------------------------------------------------- fault injection
+    def enforce_rate(self, global_per_second: float | None, per_chat_per_second: float | None) -> None:
+        """Refuse sendMessage with 429 (retry_after=1) beyond these rates, as Telegram does; None: no limit.
+
+        Global: at most ``global_per_second`` accepted calls in any sliding one-second window.
+        Per chat: at most N in one second (for N < 1: one per 1/N seconds). ``enforce_rate(None, None)``
+        switches it off again. Refusals go to ``stub.rate_limited``.
+        """
+        for rate in (global_per_second, per_chat_per_second):
+            if rate is not None and rate <= 0:
+                raise ValueError(f"a rate must be positive, got {rate}")
+        self._rate_global, self._rate_chat = global_per_second, per_chat_per_second
+        self._sent_times.clear()
+        self._chat_sent_times.clear()
+
+    @staticmethod
+    def _window(rate: float) -> tuple[float, int]:
+        """(window in seconds, calls allowed in it) for a rate in calls per second."""
+        return (1.0, int(rate + 1e-9)) if rate >= 1 else (1.0 / rate, 1)
+
+    def _check_rate(self, params: dict) -> None:
+        """Raise 429 if this sendMessage exceeds a limit; otherwise count it in the windows."""
+        now = time.monotonic()
+        try:
+            chat_id: int | None = int(params["chat_id"])
+        except (KeyError, ValueError, TypeError):
+            chat_id = None
+        scope = None
+        if self._rate_global is not None:
+            window, allowed = self._window(self._rate_global)
+            while self._sent_times and self._sent_times[0] <= now - window:
+                self._sent_times.popleft()
+            if len(self._sent_times) >= allowed:
+                scope = "global"
+        chat_times = None
+        if scope is None and self._rate_chat is not None and chat_id is not None:
+            window, allowed = self._window(self._rate_chat)
+            chat_times = self._chat_sent_times.setdefault(chat_id, deque())
+            while chat_times and chat_times[0] <= now - window:
+                chat_times.popleft()
+            if len(chat_times) >= allowed:
+                scope = "chat"
+        if scope is not None:
+            self.rate_limited.append({"chat_id": chat_id, "scope": scope, "time": now})
+            raise BotAPIError(429, "Too Many Requests: retry after 1", retry_after=1)
+        if self._rate_global is not None:
+            self._sent_times.append(now)
+        if chat_times is not None:
+            chat_times.append(now)
+
     def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error",
                   retry_after: int | None = None, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail; 429 always carries retry_after."""

@@ -40,7 +40,13 @@ async def redis_url(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture
-def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None) -> Settings:
+def settings_overrides(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Tests change settings with @pytest.mark.parametrize("settings_overrides", [{…}], indirect=True)."""
+    return dict(getattr(request, "param", {}))
+
+
+@pytest.fixture
+def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None, settings_overrides: dict[str, object]) -> Settings:
     return Settings(
         _env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/yijian.db", redis_url=redis_url,
@@ -48,7 +54,7 @@ def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None) -> Setting
         # Tests deliver the outbox themselves (bot.app.notifier.deliver_due) unless they ask for ticks,
         # and the quiet hours are off unless a test sets them with its own clock.
         outbox_tick_seconds=3600, quiet_hours="",
-    )
+    ).model_copy(update=settings_overrides)
 
 
 @pytest.fixture

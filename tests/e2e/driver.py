@@ -156,12 +156,13 @@ TRACKING = re.compile(r"YJ-\d{4}-\d{6}")
 
 async def comment_via(person: Person, link: str, text: str, signed: bool = False) -> str:
     """Open a deep link, comment, optionally sign, submit; returns the tracking number of the receipt."""
+    english = person.language_code.startswith("en")
     await person.say(f"/start {link}")
-    await person.press("提意见")
+    await person.press("Comment on" if english else "提意见")
     await person.say(text)
     if signed:
-        await person.press("署名提交")
-    await person.press("提交")
+        await person.press("Sign with my name" if english else "署名提交")
+    await person.press("Submit" if english else "提交")
     found = TRACKING.search(person.text)
     assert found, f"no receipt: {person.text!r}"
     return found.group(0)

@@ -285,3 +285,51 @@ async def test_wait_until_idle_times_out_with_unfetched_updates(stub):
     stub.send_photo(5)
     with pytest.raises(AssertionError, match="not idle"):
         await stub.wait_until_idle(quiet=0.05, timeout=0.3)
+
+
+@pytest.mark.asyncio
+async def test_rate_enforcement_is_off_by_default(stub, bot):
+    for n in range(40):  # 40 at once, all to one chat: Telegram would refuse, the default stub does not
+        await bot.send_message(CHAT, f"m{n}")
+    assert stub.rate_limited == [] and len(stub.messages(CHAT)) == 40
+
+
+@pytest.mark.asyncio
+async def test_enforce_rate_global_and_per_chat(stub, bot):
+    stub.enforce_rate(global_per_second=3, per_chat_per_second=1)
+    for chat in (1, 2, 3):
+        await bot.send_message(chat, "ok")
+    with pytest.raises(TelegramRetryAfter) as info:  # a fourth within the same second, to a fresh chat
+        await bot.send_message(4, "too fast")
+    assert info.value.retry_after == 1
+    assert [(r["chat_id"], r["scope"]) for r in stub.rate_limited] == [(4, "global")]
+    refused = stub.events[-1]
+    assert refused["method"] == "sendMessage" and refused["error"] == "Too Many Requests: retry after 1"
+    assert stub.messages(4) == []  # a refused call stores nothing
+
+    await asyncio.sleep(1.05)  # the sliding window has moved past the first three
+    await bot.send_message(1, "again")
+    with pytest.raises(TelegramRetryAfter):  # one per second to a chat
+        await bot.send_message(1, "twice in a second")
+    await bot.send_message(2, "another chat is fine")
+    assert [(r["chat_id"], r["scope"]) for r in stub.rate_limited] == [(4, "global"), (1, "chat")]
+    assert [m["text"] for m in stub.messages(1)] == ["ok", "again"]
+
+    stub.enforce_rate(None, None)  # off again
+    for n in range(5):
+        await bot.send_message(1, f"free {n}")
+    assert len(stub.rate_limited) == 2 and len(stub.messages(1)) == 7
+
+
+@pytest.mark.asyncio
+async def test_enforce_rate_below_one_per_second(stub, bot):
+    stub.enforce_rate(None, per_chat_per_second=0.5)  # one per two seconds in a chat
+    await bot.send_message(CHAT, "first")
+    await asyncio.sleep(1.1)
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(CHAT, "after one second")
+    await asyncio.sleep(1.0)
+    await bot.send_message(CHAT, "after two seconds")
+    assert [r["scope"] for r in stub.rate_limited] == ["chat"]
+    with pytest.raises(ValueError):
+        stub.enforce_rate(0, None)
