@@ -20,9 +20,12 @@ def parse_quiet_hours(spec: str) -> tuple[time, time] | None:
         return None
     start, _, end = spec.partition("-")
     try:
-        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+        bounds = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
     except ValueError as error:
         raise ValueError(f"expected HH:MM-HH:MM, got {spec!r}") from error
+    if any(bound.tzinfo is not None for bound in bounds):  # the hours are TIMEZONE's, never an offset
+        raise ValueError(f"expected HH:MM-HH:MM, got {spec!r}")
+    return bounds
 
 
 def in_quiet_hours(now: datetime, tz: tzinfo, quiet: tuple[time, time] | None) -> bool:
@@ -37,4 +40,5 @@ def in_quiet_hours(now: datetime, tz: tzinfo, quiet: tuple[time, time] | None) -
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential back-off after the n-th failed attempt: 5 s, 10 s, 20 s … at most an hour."""
-    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    doublings = min(max(0, attempts - 1), 20)  # 5 s * 2**20 is far past the cap; no overflow
+    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** doublings))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from drafts.errors import CommentNotFound, ConsultationError, NotYourComment
-from drafts.models import Answer, Comment, Rating, RatingRecord
+from drafts.models import Answer, Comment, CommentStatus, Rating, RatingRecord
 from drafts.ports import Database
 
 RATING_WINDOW = timedelta(days=7)
@@ -46,6 +46,8 @@ class Feedback:
             answer = await uow.answers.get(comment_id)
             if comment is None or answer is None or comment.resident_id is None:
                 return None
+            if comment.status is CommentStatus.WITHDRAWN:
+                return None  # withdrawn after the answer was queued: it wants no answer
             if answer.version != answer_version or answer.published_at is None:
                 return None  # superseded by an edit; that edit's own notice carries it
             draft = await uow.drafts.get(comment.draft_id)

@@ -80,6 +80,7 @@ class ResidentRepository(Protocol):
         """Remember that a (consenting) resident opened the draft; once per draft."""
 
     async def readers(self, draft_id: int) -> list[int]: ...
+    async def drafts_read_by(self, user_id: int) -> list[int]: ...
 
 
 class StaffRepository(Protocol):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from drafts.errors import PrivacyNotAccepted
-from drafts.models import Resident
+from drafts.models import RatingRecord, Resident
 from drafts.ports import Database
 
 SUPPORTED_LANGUAGES = ("zh", "en")
@@ -70,6 +70,8 @@ class Residents:
             resident = await uow.residents.get(user_id)
             total = await uow.comments.count_by_resident(user_id)
             comments = await uow.comments.list_by_resident(user_id, 0, max(total, 1))
+            ratings = {c.id: await uow.answers.rating(c.id) for c in comments}
+            read = await uow.residents.drafts_read_by(user_id)
         return {
             "telegram_user_id": user_id,
             "language": resident.language if resident else None,
@@ -77,6 +79,7 @@ class Residents:
             "first_seen_at": _iso(resident.created_at) if resident else None,
             "subscribed_to_new_drafts": resident.subscribed if resident else False,
             "blocked": bool(resident and resident.blocked_reason),
+            "drafts_opened": read,
             "comments": [
                 {
                     "tracking_number": c.tracking_number,
@@ -88,6 +91,7 @@ class Residents:
                     "status": c.status.value,
                     "created_at": _iso(c.created_at),
                     "updated_at": _iso(c.updated_at),
+                    "rating_of_the_answer": _rating(ratings.get(c.id)),
                 }
                 for c in comments
             ],
@@ -100,6 +104,12 @@ class Residents:
             await uow.residents.delete(user_id)
             await uow.commit()
         return kept
+
+
+def _rating(record: RatingRecord | None) -> dict[str, object] | None:
+    if record is None:
+        return None
+    return {"rating": record.rating.value, "rated_at": _iso(record.rated_at), "follow_up": record.follow_up}
 
 
 def _iso(moment: datetime | None) -> str | None:

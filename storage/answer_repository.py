@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -84,7 +84,7 @@ class SqlOutbox:
         statement = dialect.insert(NotificationRow.__table__).values(
             kind=notice.kind.value, chat_id=notice.chat_id, idempotency_key=notice.idempotency_key,
             payload=json.dumps(notice.payload, ensure_ascii=False), status="pending", attempts=0,
-            due_at=notice.due_at, created_at=notice.due_at,
+            due_at=notice.due_at, created_at=datetime.now(timezone.utc),
         ).on_conflict_do_nothing(index_elements=["idempotency_key"])
         result = await self._session.execute(statement)
         return bool(result.rowcount)

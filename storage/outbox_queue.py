@@ -52,8 +52,12 @@ class OutboxQueue:
                               json.loads(r.payload), r.attempts) for r in rows), key=lambda n: n.id)
 
     async def _settle(self, notice_id: int, **values: object) -> None:
+        # Only a row still pending is settled: one already marked unreachable (its chat refused
+        # another notice meanwhile) must not be put back in the queue.
         async with self._db.write() as uow:
-            await uow.session.execute(update(NotificationRow).where(NotificationRow.id == notice_id).values(**values))
+            await uow.session.execute(update(NotificationRow)
+                                      .where(NotificationRow.id == notice_id, NotificationRow.status == "pending")
+                                      .values(**values))
             await uow.commit()
 
     async def sent(self, notice_id: int, at: datetime) -> None:

@@ -56,3 +56,7 @@ class SqlResidentRepository:
     async def readers(self, draft_id: int) -> list[int]:
         query = select(DraftReaderRow.user_id).where(DraftReaderRow.draft_id == draft_id).order_by(DraftReaderRow.user_id)
         return list(await self._session.scalars(query))
+
+    async def drafts_read_by(self, user_id: int) -> list[int]:
+        query = select(DraftReaderRow.draft_id).where(DraftReaderRow.user_id == user_id).order_by(DraftReaderRow.draft_id)
+        return list(await self._session.scalars(query))

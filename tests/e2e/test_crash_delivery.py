@@ -86,12 +86,13 @@ async def build_database(url: str) -> int:
 
 
 async def notification_rows(url: str) -> list:
+    """The feedback rows (housekeeping may queue a staff digest for the admin beside them)."""
     db = SqlDatabase(url)
     try:
         async with db.read() as uow:
             return list((await uow.session.execute(select(
                 NotificationRow.id, NotificationRow.chat_id, NotificationRow.status, NotificationRow.attempts,
-                NotificationRow.lease_until, NotificationRow.sent_at))).all())
+                NotificationRow.lease_until, NotificationRow.sent_at).where(NotificationRow.kind == "feedback"))).all())
     finally:
         await db.dispose()
 

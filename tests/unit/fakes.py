@@ -7,7 +7,8 @@ All stored values are frozen dataclasses, so copying the dicts and lists is enou
 states, and two states compare equal when everything committed is equal.
 The repositories follow storage/*.py: list_by_draft leaves withdrawn comments out (newest first),
 unanswered_only means "no answer row at all", Outbox.add refuses a repeated idempotency key,
-StaffRepository.save of an existing member changes only the role.
+StaffRepository.save of an existing member changes only the role, record_reader keeps the first
+read of a draft by a person (and delete forgets their reads), ratings are keyed by comment.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from drafts.models import (
     Answer,
+    AnswerStatus,
     Comment,
     CommentStatus,
     Draft,
@@ -26,6 +28,8 @@ from drafts.models import (
     DraftStatus,
     NewComment,
     NewDraft,
+    Rating,
+    RatingRecord,
     Resident,
 )
 from drafts.notices import NewNotice
@@ -58,6 +62,9 @@ class State:
     audit: list[AuditEntry] = field(default_factory=list)  # oldest first, ids 1, 2, …
     answers: dict[int, Answer] = field(default_factory=dict)  # by comment id
     outbox: dict[str, NewNotice] = field(default_factory=dict)  # by idempotency key, in queueing order
+    outbox_status: dict[str, str] = field(default_factory=dict)  # by idempotency key: pending | sent | failed …
+    ratings: dict[int, RatingRecord] = field(default_factory=dict)  # by comment id
+    readers: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (draft, user) -> first read
 
     def copy(self) -> State:
         def shallow(value: object) -> object:
@@ -223,9 +230,20 @@ class FakeResidentRepository:
 
     async def delete(self, user_id: int) -> None:
         self._s.residents.pop(user_id, None)
+        for key in [k for k in self._s.readers if k[1] == user_id]:
+            del self._s.readers[key]
 
     async def subscribers(self) -> list[int]:
         return sorted(r.user_id for r in self._s.residents.values() if r.subscribed and r.privacy_accepted_at)
+
+    async def record_reader(self, draft_id: int, user_id: int, at: datetime) -> None:
+        self._s.readers.setdefault((draft_id, user_id), at)  # INSERT … ON CONFLICT DO NOTHING
+
+    async def readers(self, draft_id: int) -> list[int]:
+        return sorted(user for draft, user in self._s.readers if draft == draft_id)
+
+    async def drafts_read_by(self, user_id: int) -> list[int]:
+        return sorted(draft for draft, user in self._s.readers if user == user_id)
 
 
 class FakeStaffRepository:
@@ -278,6 +296,17 @@ class FakeAnswerRepository:
             if i in self._s.answers:
                 self._s.answers[i] = replace(self._s.answers[i], published_at=at)
 
+    async def rating(self, comment_id: int) -> RatingRecord | None:
+        return self._s.ratings.get(comment_id)
+
+    async def save_rating(self, record: RatingRecord) -> None:
+        if record.comment_id not in self._s.comments:
+            raise AssertionError(f"rating of unknown comment {record.comment_id}")  # a foreign key
+        self._s.ratings[record.comment_id] = record
+
+    async def ratings_of_draft(self, draft_id: int) -> dict[int, RatingRecord]:
+        return {i: r for i, r in self._s.ratings.items() if self._s.comments[i].draft_id == draft_id}
+
 
 class FakeOutbox:
     def __init__(self, state: State) -> None:
@@ -287,7 +316,11 @@ class FakeOutbox:
         if notice.idempotency_key in self._s.outbox:
             return False
         self._s.outbox[notice.idempotency_key] = notice
+        self._s.outbox_status[notice.idempotency_key] = "pending"
         return True
+
+    async def failed_count(self) -> int:
+        return sum(1 for status in self._s.outbox_status.values() if status == "failed")
 
 
 class FakeUnitOfWork:
@@ -403,6 +436,31 @@ async def add_comment(db: FakeDatabase, draft_id: int, resident_id: int, article
                                          format_tracking_number(at.year, sequence))
         await uow.commit()
     return comment
+
+
+async def add_answer(db: FakeDatabase, comment_id: int, by: int, at: datetime, published_at: datetime | None = None,
+                     version: int = 1) -> Answer:
+    """An answer stored directly (no checks), published when `published_at` is given."""
+    answer = Answer(comment_id, AnswerStatus.NOTED, "已收悉。", by, at, version, published_at)
+    async with db.write() as uow:
+        await uow.answers.save(answer)
+        await uow.commit()
+    return answer
+
+
+async def add_rating(db: FakeDatabase, comment_id: int, rating: Rating, at: datetime,
+                     follow_up: str | None = None) -> RatingRecord:
+    record = RatingRecord(comment_id, rating, at, follow_up)
+    async with db.write() as uow:
+        await uow.answers.save_rating(record)
+        await uow.commit()
+    return record
+
+
+def settle_notice(db: FakeDatabase, idempotency_key: str, status: str) -> None:
+    """What the notifier does to a queued row (sent, failed, unreachable), outside any use case."""
+    assert idempotency_key in db.committed.outbox
+    db.committed.outbox_status[idempotency_key] = status
 
 
 async def refused_without_trace(db: FakeDatabase, error: type[Exception], call) -> Exception:

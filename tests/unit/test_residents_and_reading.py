@@ -116,7 +116,7 @@ async def test_export_contains_all_and_only_the_residents_comments(residents: Re
 async def test_export_of_a_stranger_is_empty(residents: Residents):
     assert await residents.export(BOB) == {
         "telegram_user_id": BOB, "language": None, "privacy_accepted_at": None, "first_seen_at": None, "comments": [],
-        "subscribed_to_new_drafts": False, "blocked": False,
+        "subscribed_to_new_drafts": False, "blocked": False, "drafts_opened": [],
     }
 
 
