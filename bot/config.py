@@ -47,6 +47,8 @@ class Settings(StorageSettings):
     send_rate_global: float = Field(default=25.0, gt=0)  # messages per second, all chats together
     send_rate_per_chat: float = Field(default=1.0, gt=0)  # messages per second to one chat
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    # How long a sender holds the notices it claimed; a sender that died gives them back after this.
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     quiet_hours: str = "21:00-08:00"  # resident notices wait for the morning; empty: no quiet hours
     reminder_days: int = Field(default=3, ge=0, le=60)  # remind this many days before a deadline
     unanswered_warning_days: int = Field(default=15, ge=0, le=365)  # warn editors after closing

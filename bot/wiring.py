@@ -46,7 +46,6 @@ from storage.outbox_queue import OutboxQueue
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-OUTBOX_LEASE = timedelta(seconds=60)  # a sender that died gives its notices back after this
 
 
 def utc_now() -> datetime:
@@ -133,7 +132,7 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
         default=DefaultBotProperties(parse_mode="HTML"),
     )
     renderer = NoticeRenderer(i18n, feedback, reading, residents, settings.zone)
-    notifier = Notifier(bot, OutboxQueue(db, OUTBOX_LEASE), renderer, clock, settings.zone,
+    notifier = Notifier(bot, OutboxQueue(db, timedelta(seconds=settings.outbox_lease_seconds)), renderer, clock, settings.zone,
                         parse_quiet_hours(settings.quiet_hours), settings.send_rate_global,
                         settings.send_rate_per_chat, settings.outbox_max_attempts)
     housekeeping = Housekeeping(db, clock, settings.zone, settings.reminder_days, settings.unanswered_warning_days)

@@ -81,6 +81,8 @@ class ResidentRepository(Protocol):
 
     async def readers(self, draft_id: int) -> list[int]: ...
     async def drafts_read_by(self, user_id: int) -> list[int]: ...
+    async def languages(self, user_ids: list[int]) -> dict[int, str | None]:
+        """The chosen language of each known resident among `user_ids` (one query for a batch)."""
 
 
 class StaffRepository(Protocol):

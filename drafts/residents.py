@@ -45,6 +45,10 @@ class Residents:
             await uow.commit()
         return resident
 
+    async def languages(self, user_ids: list[int]) -> dict[int, str | None]:
+        async with self._db.read() as uow:
+            return await uow.residents.languages(user_ids)
+
     async def reachable_again(self, user_id: int) -> None:
         """They wrote to the bot after Telegram had refused a notice (e.g. they unblocked it)."""
         async with self._db.write() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from drafts.errors import DraftNotFound
 from drafts.feedback import Feedback
-from drafts.models import AnswerStatus, Rating
+from drafts.models import AnswerStatus, Draft, Rating
 from drafts.notices import Notice, NoticeKind
 from drafts.reading import Reading
 from drafts.residents import Residents
@@ -22,6 +23,7 @@ from handlers.render import article_text, day, target_label
 from handlers.staff_callbacks import StaffDraftCb
 
 FIRST_LINE = 80
+DRAFT_CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,30 @@ def open_draft_button(draft_id: int) -> InlineKeyboardMarkup:
 class NoticeRenderer:
     def __init__(self, i18n: I18n, feedback: Feedback, reading: Reading, residents: Residents, tz: ZoneInfo) -> None:
         self._i18n, self._feedback, self._reading, self._residents, self._tz = i18n, feedback, reading, residents, tz
+        # A batch of notices mostly shares a few drafts: parse-free cached reads for a few seconds.
+        self._drafts: dict[int, tuple[float, Draft]] = {}
+        self._languages: dict[int, str | None] = {}
+
+    async def _draft(self, draft_id: int) -> Draft:
+        now = time.monotonic()
+        cached = self._drafts.get(draft_id)
+        if cached is None or now - cached[0] > DRAFT_CACHE_SECONDS:
+            if len(self._drafts) > 256:
+                self._drafts.clear()
+            cached = self._drafts[draft_id] = (now, await self._reading.draft(draft_id))
+        return cached[1]
+
+    async def prepare(self, notices: list[Notice]) -> None:
+        """Read the recipients' languages for a whole batch at once (one query, not one per notice)."""
+        self._languages = await self._residents.languages(sorted({n.chat_id for n in notices}))
 
     async def render(self, notice: Notice) -> RenderedNotice | None:
-        resident = await self._residents.get(notice.chat_id)
-        locale = resident.language if resident and resident.language else self._i18n.default_locale
+        if notice.chat_id in self._languages:
+            language = self._languages[notice.chat_id]
+        else:
+            resident = await self._residents.get(notice.chat_id)
+            language = resident.language if resident else None
+        locale = language or self._i18n.default_locale
         with self._i18n.context(), self._i18n.use_locale(locale):
             try:
                 return await self._render(notice)
@@ -75,7 +97,7 @@ class NoticeRenderer:
             return self._staff_notice(notice)
         if notice.kind is NoticeKind.STAFF_DIGEST:
             return self._digest(payload)
-        draft = await self._reading.draft(int(payload["draft_id"]))
+        draft = await self._draft(int(payload["draft_id"]))
         title = escape(draft.title)
         if notice.kind is NoticeKind.NEW_DRAFT:
             text = _("📜 A new draft is open for comment: <b>{title}</b>\n{summary}\nComments are welcome until {date}.")

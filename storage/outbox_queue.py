@@ -63,6 +63,13 @@ class OutboxQueue:
     async def sent(self, notice_id: int, at: datetime) -> None:
         await self._settle(notice_id, status="sent", sent_at=at, lease_until=None)
 
+    async def sent_many(self, notice_ids: list[int], at: datetime) -> None:
+        async with self._db.write() as uow:
+            await uow.session.execute(update(NotificationRow)
+                                      .where(NotificationRow.id.in_(notice_ids), NotificationRow.status == "pending")
+                                      .values(status="sent", sent_at=at, lease_until=None))
+            await uow.commit()
+
     async def skipped(self, notice_id: int, reason: str) -> None:
         """Nothing to send any more (an answer edited since, a comment withdrawn)."""
         await self._settle(notice_id, status="skipped", last_error=reason, lease_until=None)

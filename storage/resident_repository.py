@@ -60,3 +60,9 @@ class SqlResidentRepository:
     async def drafts_read_by(self, user_id: int) -> list[int]:
         query = select(DraftReaderRow.draft_id).where(DraftReaderRow.user_id == user_id).order_by(DraftReaderRow.draft_id)
         return list(await self._session.scalars(query))
+
+    async def languages(self, user_ids: list[int]) -> dict[int, str | None]:
+        if not user_ids:
+            return {}
+        query = select(ResidentRow.user_id, ResidentRow.language).where(ResidentRow.user_id.in_(user_ids))
+        return {user_id: language for user_id, language in (await self._session.execute(query)).all()}

@@ -2,7 +2,7 @@
 
 Every notice must arrive, and only the ones in flight at the kill may arrive twice. A row is marked
 'sent' right after its message went out; a message that reached Telegram but whose row was not yet
-marked is sent again when the dead process's lease runs out (OUTBOX_LEASE in bot/wiring.py, 60 s —
+marked is sent again when the dead process's lease runs out (OUTBOX_LEASE_SECONDS, set to 5 s here —
 this test waits for it, which is most of its run time). The test counts those duplicates, prints
 them, and checks them against the bound read from the database right after the kill: the rows still
 'pending' under a lease that has not run out, i.e. claimed by the dead process and not settled.
@@ -42,7 +42,7 @@ ADMIN = 7_700_000_042
 FIRST_RESIDENT = 6_300_000_001
 RESIDENTS = [FIRST_RESIDENT + n for n in range(NOTICES)]
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-LEASE_SECONDS = 60  # bot.wiring.OUTBOX_LEASE
+LEASE_SECONDS = 5  # OUTBOX_LEASE_SECONDS, short so that the dead process's rows come back soon
 
 
 def utc_now() -> datetime:
@@ -101,7 +101,8 @@ def bot_env(stub: BotAPIStub, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in {"BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "ADMIN_IDS", "TELEGRAM_API_URL", "TIMEZONE"}}
     return {**env, "PYTHONPATH": str(ROOT), "BOT_TOKEN": "42:TEST", "TELEGRAM_API_URL": stub.base_url,
-            "DATABASE_URL": url, "QUIET_HOURS": "", "OUTBOX_TICK_SECONDS": "0.2", "SEND_RATE_GLOBAL": str(RATE)}
+            "DATABASE_URL": url, "QUIET_HOURS": "", "OUTBOX_TICK_SECONDS": "0.2", "SEND_RATE_GLOBAL": str(RATE),
+            "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS)}
 
 
 async def start_bot(stub: BotAPIStub, url: str, cwd: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
