@@ -21,7 +21,7 @@ from drafts.errors import (
     PrivacyNotAccepted,
 )
 from drafts.models import CommentStatus, DraftStatus
-from tests.unit.fakes import Clock, FakeDatabase, FixedDetector, add_draft, add_resident
+from tests.unit.fakes import Clock, FakeDatabase, FixedDetector, add_draft, add_resident, refused_without_trace
 
 ALICE, BOB, STRANGER = 1001, 1002, 1003
 
@@ -48,16 +48,6 @@ async def db(clock: Clock) -> FakeDatabase:
 @pytest.fixture
 def commenting(db: FakeDatabase, clock: Clock, detector: FixedDetector) -> Commenting:
     return Commenting(db, clock, detector)
-
-
-async def refused_without_trace(db: FakeDatabase, error: type[Exception], call) -> Exception:
-    """Run a use case that must be refused; prove it committed nothing."""
-    before, commits = db.committed.copy(), db.commits
-    with pytest.raises(error) as caught:
-        await call
-    assert db.committed == before
-    assert db.commits == commits
-    return caught.value
 
 
 async def test_fake_unit_of_work_rolls_back_without_commit(db: FakeDatabase):
