@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from tests import backends
 from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.driver import Clock, Person, RunningBot
 
@@ -26,10 +26,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def redis_url(request: pytest.FixtureRequest) -> str | None:
-    """Conversation state in Redis for tests parametrised with "redis" (YIJIAN_TEST_REDIS_URL, set by CI)."""
-    if getattr(request, "param", "sql") != "redis":
+    """Conversation state in Redis in the PostgreSQL pass (tests/backends.py), and for tests parametrised
+    with "redis" when YIJIAN_TEST_REDIS_URL is set (CI sets it)."""
+    url = backends.redis_url()
+    if url is None and getattr(request, "param", "sql") != "redis":
         return None
-    url = os.environ.get("YIJIAN_TEST_REDIS_URL")
+    url = url or os.environ.get("YIJIAN_TEST_REDIS_URL")
     if not url:
         pytest.skip("Redis not asked for: set YIJIAN_TEST_REDIS_URL (.ci/run does)")
     from redis.asyncio import Redis
@@ -46,10 +48,12 @@ def settings_overrides(request: pytest.FixtureRequest) -> dict[str, object]:
 
 
 @pytest.fixture
-def settings(stub: BotAPIStub, tmp_path: Path, redis_url: str | None, settings_overrides: dict[str, object]) -> Settings:
+def settings(
+    stub: BotAPIStub, fresh_database_url: str, redis_url: str | None, settings_overrides: dict[str, object]
+) -> Settings:
     return Settings(
         _env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/yijian.db", redis_url=redis_url,
+        database_url=fresh_database_url, redis_url=redis_url,
         default_language="zh", timezone="Asia/Shanghai", admin_ids=[ADMIN_ID],
         # Tests deliver the outbox themselves (bot.app.notifier.deliver_due) unless they ask for ticks,
         # and the quiet hours are off unless a test sets them with its own clock.

@@ -1,9 +1,8 @@
-"""Fixtures for integration tests: a real, migrated database per test (SQLite today)."""
+"""Fixtures for integration tests: a real, migrated database per test, on the backend the run asked for."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -11,12 +10,10 @@ from storage.database import SqlDatabase
 from storage.migrate import migrate
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty database. A "postgresql" param (a fresh database per test) comes later."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'yijian.db'}"
-    raise NotImplementedError(request.param)
+@pytest.fixture
+def database_url(fresh_database_url: str) -> str:
+    """The URL of a database of this test's own (SQLite file or PostgreSQL database, tests/backends.py)."""
+    return fresh_database_url
 
 
 @pytest.fixture
