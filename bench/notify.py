@@ -1,19 +1,19 @@
 """Benchmark of notice delivery: the real Notifier against the stand-in Bot API, with Telegram-like rate limits.
 
-    python bench/notify.py [--notices 10000] [--rate 500] [--per-chat 1] [--progress] [--profile]
-                           [--batch N] [--what-if cache-render,batch-marks,smooth-limiter,bounded]
+    python bench/notify.py [--notices 10000] [--rate 500] [--per-chat 1] [--kind feedback|new_draft]
+                           [--progress] [--profile]
 
 A fresh SQLite database (in a temporary directory) is built by bot.wiring.build, which migrates it and
-seeds the three bundled drafts; then N 'new_draft' notices for draft 1 are inserted directly with SQL
-(one transaction), one each for N distinct chat ids — as Publishing queues them for subscribers, only
-faster. The stub (tests/e2e/botapi_stub.py) runs in a child process, like a remote Telegram, with
+seeds the three bundled drafts; then N notices due now are inserted directly with SQL (one transaction),
+one each for N distinct chats: by default 'feedback' notices, as publishing a batch answer queues them
+(each with its resident, comment and published answer), or 'new_draft' notices as subscribers get them.
+The stub (tests/e2e/botapi_stub.py) runs in a child process, like a remote Telegram, with
 stub.enforce_rate(rate, per-chat); the Notifier built by bot.wiring.build (SEND_RATE_GLOBAL=rate,
 SEND_RATE_PER_CHAT=per-chat, QUIET_HOURS empty) is driven by calling deliver_due() in a loop until no
 row is pending. Printed: achieved / configured rate, duplicates, lost, 429s, elapsed, peak RSS, and
-where the time went (mean latency of claim, render, sendMessage and the 'sent' write per notice).
+where the time went (mean latency of claim, prepare, render, sendMessage and the 'sent' writes).
 --progress prints throughput and CPU per notice every 5 s; --profile adds a cProfile of the delivery loop.
---batch and --what-if patch the Notifier *instance* to measure a change before making it (see WHAT_IFS);
-they never touch bot/notifier.py or storage/outbox_queue.py. Exit status 0 when the target is met.
+Exit status 0 when the target is met.
 
 Target: achieved >= 0.95 of the configured rate, no 429 provoked, none lost, none twice.
 """
@@ -120,116 +120,39 @@ class Timings:
         return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- what-if experiments
-# Each replaces one collaborator *on this Notifier instance* to measure a change before making it in
-# bot/notifier.py or storage/outbox_queue.py; none of them is the project's code.
-WHAT_IFS = ("cache-render", "batch-marks", "smooth-limiter", "bounded")
-
-
-class BufferedMarks:
-    """'sent' marks collected and written in one UPDATE … WHERE id IN (…) every `interval` seconds."""
-
-    def __init__(self, queue: Any, interval: float = 0.1) -> None:
-        self._queue, self._interval = queue, interval
-        self._ids: list[int] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self.flushes = 0
-
-    async def sent(self, notice_id: int, at: datetime) -> None:
-        self._ids.append(notice_id)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_later())
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self._interval)
-        await self.flush()
-
-    async def flush(self) -> None:
-        from sqlalchemy import update
-
-        from storage.tables import NotificationRow
-
-        while self._ids:
-            ids, self._ids = self._ids[:500], self._ids[500:]
-            async with self._queue._db.write() as uow:
-                await uow.session.execute(update(NotificationRow).where(NotificationRow.id.in_(ids)).values(
-                    status="sent", sent_at=datetime.now(UTC), lease_until=None))
-                await uow.commit()
-            self.flushes += 1
-
-
-def apply_what_ifs(notifier: Any, names: list[str], rate: float) -> BufferedMarks | None:
-    from aiolimiter import AsyncLimiter
-
-    marks = None
-    if "cache-render" in names:  # a per-batch prefetch: one query for the batch's residents, drafts cached
-        residents: dict[int, Any] = {}
-        drafts: dict[int, Any] = {}
-        claim, get_draft = notifier._queue.claim, notifier._renderer._reading.draft
-
-        async def claim_and_prefetch(*args: Any, **kwargs: Any) -> Any:
-            from sqlalchemy import select
-
-            from storage.tables import ResidentRow
-
-            notices = await claim(*args, **kwargs)
-            chats = [n.chat_id for n in notices]
-            residents.clear()
-            residents.update(dict.fromkeys(chats))
-            if chats:
-                async with notifier._queue._db.read() as uow:
-                    rows = (await uow.session.execute(select(ResidentRow).where(ResidentRow.user_id.in_(chats)))).scalars()
-                    for row in rows:  # what Residents.get would return, built from the one query
-                        residents[row.user_id] = await uow.residents.get(row.user_id)
-            return notices
-
-        async def resident(user_id: int) -> Any:
-            return residents[user_id] if user_id in residents else await original_get(user_id)
-
-        async def draft(draft_id: int) -> Any:
-            if draft_id not in drafts:
-                drafts[draft_id] = await get_draft(draft_id)
-            return drafts[draft_id]
-
-        original_get = notifier._renderer._residents.get
-        notifier._queue.claim = claim_and_prefetch
-        notifier._renderer._residents.get = resident
-        notifier._renderer._reading.draft = draft
-    if "batch-marks" in names:
-        marks = BufferedMarks(notifier._queue)
-        notifier._queue.sent = marks.sent
-    if "smooth-limiter" in names:
-        # A leaky bucket of capacity b draining at r lets through at most b + r in any one second; the
-        # notifier's AsyncLimiter(rate, 1) has b = rate, so up to twice the rate after an idle moment.
-        # Here b = rate/50 and r = rate - b: never more than `rate` in a sliding second.
-        burst = max(1.0, rate / 50)
-        notifier._global = AsyncLimiter(burst, burst / (rate - burst))
-    if "bounded" in names:
-        # deliver_due gathers the whole claimed batch (2 s worth) at once: every notice renders at the start
-        # and the event loop's ready queue holds a thousand tasks, so messages already let through by the
-        # limiter reach the socket ~100 ms late, in a bunch. Here at most rate/10 notices are in progress.
-        slots = asyncio.Semaphore(max(8, int(rate / 10)))
-        deliver = notifier._deliver
-
-        async def bounded(notice: Any) -> bool:
-            async with slots:
-                return await deliver(notice)
-
-        notifier._deliver = bounded
-    return marks
-
-
 # --------------------------------------------------------------------------- the run
-async def queue_notices(db: Any, count: int, now: datetime) -> None:
+async def queue_notices(db: Any, kind: str, count: int, now: datetime) -> None:
+    """N notices due now, one per chat. 'feedback' (the default) is what a batch answer queues: a resident,
+    their comment on draft 1 and its published answer per chat (half the residents read Chinese, half
+    English); 'new_draft' is the subscribers' notice of a new draft (no resident rows: default language)."""
     from sqlalchemy import insert
 
-    from storage.tables import NotificationRow
+    from storage.tables import AnswerRow, CommentRow, NotificationRow, ResidentRow
 
-    rows = [{"kind": "new_draft", "chat_id": FIRST_CHAT + n, "idempotency_key": f"new_draft:1:{FIRST_CHAT + n}",
-             "payload": json.dumps({"draft_id": 1}), "status": "pending", "attempts": 0, "due_at": now,
-             "created_at": now} for n in range(count)]
+    chats = [FIRST_CHAT + n for n in range(count)]
     async with db.write() as uow:
-        await uow.session.execute(insert(NotificationRow), rows)
+        if kind == "feedback":
+            await uow.session.execute(insert(ResidentRow), [
+                {"user_id": chat, "language": "zh" if n % 2 else "en", "privacy_accepted_at": now,
+                 "created_at": now} for n, chat in enumerate(chats)])
+            await uow.session.execute(insert(CommentRow), [
+                {"id": n + 1, "tracking_number": f"YJ-2026-{n + 1:06d}", "draft_id": 1, "article_number": 1 + n % 40,
+                 "resident_id": chat, "text": f"建议第{1 + n % 40}条增加社区养老服务站的夜间值守要求。\n理由：{n}",
+                 "language": "zh", "status": "answered", "created_at": now, "updated_at": now}
+                for n, chat in enumerate(chats)])
+            await uow.session.execute(insert(AnswerRow), [
+                {"comment_id": n + 1, "status": "partly_adopted", "reply": "感谢您的意见。已在修改稿中增加相关规定。",
+                 "answered_by": 9001, "updated_at": now, "version": 1, "published_at": now}
+                for n in range(count)])
+            payloads = [{"comment_id": n + 1, "answer_version": 1} for n in range(count)]
+            keys = [f"feedback:{n + 1}:1" for n in range(count)]
+        else:
+            payloads = [{"draft_id": 1}] * count
+            keys = [f"new_draft:1:{chat}" for chat in chats]
+        await uow.session.execute(insert(NotificationRow), [
+            {"kind": kind, "chat_id": chat, "idempotency_key": key, "payload": json.dumps(payload),
+             "status": "pending", "attempts": 0, "due_at": now, "created_at": now}
+            for chat, key, payload in zip(chats, keys, payloads)])
         await uow.commit()
 
 
@@ -246,16 +169,14 @@ async def run(args: argparse.Namespace, base_url: str, directory: str) -> dict[s
     )
     app = await build(settings)  # migrates and seeds the bundled drafts: draft 1 exists
     try:
-        await queue_notices(app.db, args.notices, datetime.now(UTC))
+        await queue_notices(app.db, args.kind, args.notices, datetime.now(UTC))
         notifier = app.notifier
         timings = Timings()
         timings.wrap(notifier._queue, "claim", "claim")
         timings.wrap(notifier._renderer, "render", "render")
         timings.wrap(notifier._bot, "send_message", "sendMessage")
-        marks = apply_what_ifs(notifier, args.what_if, args.rate)
-        if args.batch:
-            notifier._batch = args.batch  # what-if: another claim size than the notifier's 2 s worth
-        timings.wrap(notifier._queue, "sent", "mark sent")
+        timings.wrap(notifier._renderer, "prepare", "prepare")
+        timings.wrap(notifier._queue, "sent_many", "mark sent")
         connects: Counter[str] = Counter()  # SQLite connections opened during delivery (pool overflow churn)
         for label, engine in (("read", app.db.read_engine), ("write", app.db.write_engine)):
             event.listen(engine.sync_engine, "connect", lambda *_, label=label: connects.update([label]))
@@ -281,8 +202,6 @@ async def run(args: argparse.Namespace, base_url: str, directory: str) -> dict[s
         while True:
             loops += 1
             await notifier.deliver_due()
-            if marks:
-                await marks.flush()
             counts = await notifier._queue.counts()
             if not counts.get("pending"):
                 break
@@ -311,16 +230,10 @@ def main() -> int:
     parser.add_argument("--per-chat", type=float, default=1.0, help="SEND_RATE_PER_CHAT and the stub's per-chat limit")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the delivery loop")
     parser.add_argument("--progress", action="store_true", help="print throughput and CPU every 5 s")
-    parser.add_argument("--batch", type=int, default=0, help="what-if: claim this many rows at a time "
-                                                                "(default: the notifier's own, 2 × rate)")
-    parser.add_argument("--what-if", default="", help=f"comma-separated experiments on the Notifier instance: "
-                                                      f"{', '.join(WHAT_IFS)} (see the code)")
+    parser.add_argument("--kind", choices=("feedback", "new_draft"), default="feedback",
+                        help="the notices queued: answers to comments (default) or a new draft's")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the notifier logs a warning for every 429; the summary counts them
-    args.what_if = [name for name in args.what_if.split(",") if name]
-    unknown = set(args.what_if) - set(WHAT_IFS)
-    if unknown:
-        parser.error(f"unknown --what-if {', '.join(sorted(unknown))}; known: {', '.join(WHAT_IFS)}")
 
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
@@ -346,11 +259,8 @@ def main() -> int:
     achieved = args.notices / result["elapsed"]
     stub_span = (report["last"] - report["first"]) if report["first"] is not None else 0.0
     ratio = achieved / args.rate
-    print(f"notices          {args.notices} new_draft notices, {len(expected)} chats "
+    print(f"notices          {args.notices} {args.kind} notices, {len(expected)} chats "
           f"(rows inserted with SQL; rendered and sent by the real Notifier)")
-    if args.what_if or args.batch:
-        print(f"WHAT-IF          {', '.join(args.what_if + ([f'batch={args.batch}'] if args.batch else []))} "
-              f"patched on the Notifier instance (not the project's code)")
     print(f"configured rate  {args.rate:g}/s global, {args.per_chat:g}/s per chat (stub enforces the same)")
     print(f"achieved rate    {achieved:.1f}/s = {ratio:.3f} of configured "
           f"(stub saw first..last accepted send in {stub_span:.2f} s: "

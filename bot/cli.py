@@ -107,12 +107,14 @@ async def _export(args: argparse.Namespace, db: SqlDatabase, settings: StorageSe
     from drafts.errors import DraftNotFound
     from drafts.synthesis import Synthesis, write_csv, write_xlsx
 
+    synthesis = Synthesis(db, lambda: datetime.now(timezone.utc), settings.zone)
     try:
-        data = await Synthesis(db, lambda: datetime.now(timezone.utc), settings.zone).collect(COMMAND_LINE, args.draft)
+        with args.output.open("wb") as stream:  # rows streamed from the database into the file
+            async with synthesis.export(COMMAND_LINE, args.draft) as data:
+                await (write_xlsx if args.format == "xlsx" else write_csv)(data, stream)
     except DraftNotFound:
+        args.output.unlink(missing_ok=True)
         return _fail(f"no draft {args.draft}")
-    with args.output.open("wb") as stream:
-        (write_xlsx if args.format == "xlsx" else write_csv)(data, stream)
     print(f"wrote {args.output}")
     return 0
 

@@ -41,19 +41,35 @@ class Feedback:
 
     async def view(self, comment_id: int, answer_version: int) -> FeedbackView | None:
         """What the notice says; None when there is nothing (left) to send."""
+        return (await self.view_many([(comment_id, answer_version)])).get(comment_id)
+
+    async def view_many(self, wanted: list[tuple[int, int]]) -> dict[int, FeedbackView]:
+        """The views of many feedback notices, (comment id, answer version) each, read together:
+        a few queries for a whole batch instead of four per notice. Comments with nothing (left)
+        to send are absent from the result."""
+        ids = [comment_id for comment_id, _ in wanted]
+        views: dict[int, FeedbackView] = {}
         async with self._db.read() as uow:
-            comment = await uow.comments.get(comment_id)
-            answer = await uow.answers.get(comment_id)
-            if comment is None or answer is None or comment.resident_id is None:
-                return None
-            if comment.status is CommentStatus.WITHDRAWN:
-                return None  # withdrawn after the answer was queued: it wants no answer
-            if answer.version != answer_version or answer.published_at is None:
-                return None  # superseded by an edit; that edit's own notice carries it
-            draft = await uow.drafts.get(comment.draft_id)
-            resident = await uow.residents.get(comment.resident_id)
-        assert draft is not None
-        return FeedbackView(comment, answer, draft.title, resident.language if resident else None)
+            comments = await uow.comments.get_many(ids)
+            answers = await uow.answers.get_many(ids)
+            languages = await uow.residents.languages(
+                sorted({c.resident_id for c in comments.values() if c.resident_id is not None}))
+            titles: dict[int, str] = {}
+            for comment_id, version in wanted:
+                comment, answer = comments.get(comment_id), answers.get(comment_id)
+                if comment is None or answer is None or comment.resident_id is None:
+                    continue
+                if comment.status is CommentStatus.WITHDRAWN:
+                    continue  # withdrawn after the answer was queued: it wants no answer
+                if answer.version != version or answer.published_at is None:
+                    continue  # superseded by an edit; that edit's own notice carries it
+                if comment.draft_id not in titles:
+                    draft = await uow.drafts.get(comment.draft_id)
+                    assert draft is not None
+                    titles[comment.draft_id] = draft.title
+                views[comment_id] = FeedbackView(comment, answer, titles[comment.draft_id],
+                                                 languages.get(comment.resident_id))
+        return views
 
     async def rate(self, resident_id: int, comment_id: int, rating: Rating) -> RatingRecord:
         now = self._clock()

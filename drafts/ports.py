@@ -18,6 +18,7 @@ from drafts.models import (
 )
 from drafts.notices import NewNotice
 from drafts.staff import AuditEntry, StaffMember
+from drafts.synthesis_source import SynthesisRepository
 
 ALL_ARTICLES = -1  # list_by_draft: every comment; None: comments on the whole draft; n: on article n
 
@@ -127,6 +128,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     answers: AnswerRepository
     outbox: Outbox
+    synthesis: SynthesisRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from statistics import median
 
 from drafts.errors import DraftNotFound
-from drafts.models import CommentStatus, Draft
+from drafts.models import Draft
 from drafts.ports import Database
 from drafts.staff import Permission
 from drafts.staff_directory import authorize
@@ -61,27 +60,24 @@ class Statistics:
             draft = await uow.drafts.get(draft_id)
             if draft is None:
                 raise DraftNotFound(draft_id)
-            comments = [c for c in await uow.comments.all_of_draft(draft_id)
-                        if c.status is not CommentStatus.WITHDRAWN]
-            answers = await uow.answers.of_draft(draft_id)
-            ratings = await uow.answers.ratings_of_draft(draft_id)
-        per_number = Counter(c.article_number for c in comments)
-        ordered = sorted(per_number.items(), key=lambda item: article_order(item[0]))
+            # Aggregates computed by the database: a million comments never come into memory.
+            figures = await uow.synthesis.figures(draft_id)
+        ordered = sorted(figures.per_article.items(), key=lambda item: article_order(item[0]))
         # sorted() is stable: equally commented articles stay in document order.
         top = sorted(((n, k) for n, k in ordered if n is not None), key=lambda item: -item[1])[:TOP_ARTICLES]
-        published = [(c, a.published_at) for c in comments if (a := answers.get(c.id)) and a.published_at]
-        days = [(at - c.created_at).total_seconds() / 86400 for c, at in published]
+        languages: Counter[str] = Counter()
+        for code, count in figures.languages.items():
+            languages[code or UNKNOWN_LANGUAGE] += count
         return DraftStatistics(
             draft=draft,
-            comments=len(comments),
-            commenters=len({c.resident_id for c in comments if c.resident_id is not None})
-            + sum(1 for c in comments if c.resident_id is None),
+            comments=figures.comments,
+            commenters=figures.commenters,
             per_article=tuple((article_label(n), k) for n, k in ordered),
             top_articles=tuple((article_label(n), k) for n, k in top),
-            share_answered=len(published) / len(comments) if comments else 0.0,
-            satisfaction=dict(Counter(r.rating.value for r in ratings.values())),
-            median_days_to_answer=median(days) if days else None,
-            languages=dict(Counter(c.language or UNKNOWN_LANGUAGE for c in comments).most_common()),
+            share_answered=figures.answered / figures.comments if figures.comments else 0.0,
+            satisfaction=dict(figures.satisfaction),
+            median_days_to_answer=figures.median_days_to_answer,
+            languages=dict(languages.most_common()),
         )
 
 

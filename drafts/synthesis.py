@@ -1,8 +1,9 @@
 """The synthesis of opinions (意见汇总) on one draft.
 
 For staff: every comment (withdrawn ones included, marked so) with its answer, to export as
-xlsx or CSV (drafts/synthesis_files.py). For residents, once answers are published: the counts
-and the adopted opinions, anonymous and without hidden comments.
+xlsx or CSV (drafts/synthesis_files.py). The rows are streamed from the database while the file is
+written (Synthesis.export): memory stays the same for eight comments or a million. For residents,
+once answers are published: the counts and the adopted opinions, anonymous and without hidden comments.
 
 A resident appears in an export only under a pseudonym numbered on this draft (居民001 …), and
 by name only when they signed the comment: a Telegram id never leaves the system.
@@ -10,16 +11,18 @@ by name only when they signed the comment: a Telegram id never leaves the system
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
 from drafts.errors import DraftNotFound
-from drafts.models import Answer, AnswerStatus, Comment, CommentStatus, Draft, chinese_number
+from drafts.models import AnswerStatus, Comment, CommentStatus, Draft, chinese_number
 from drafts.ports import Database
 from drafts.staff import Permission
 from drafts.staff_directory import audit, authorize
 from drafts.synthesis_files import write_csv, write_xlsx  # noqa: F401  (part of this module's API)
+from drafts.synthesis_source import ExportedComment
 
 WHOLE_DRAFT = "（草案整体）"
 ANONYMOUS = "匿名"  # the resident used /forget: nothing links their comments to each other any more
@@ -59,7 +62,8 @@ class SynthesisRow:
 class SynthesisData:
     draft: Draft
     exported_at: datetime  # in the committee's time zone
-    rows: tuple[SynthesisRow, ...]  # oldest comment first
+    # Oldest comment first. From Synthesis.export: a stream that can be read once, inside the `async with`.
+    rows: AsyncIterable[SynthesisRow] | Iterable[SynthesisRow]
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,41 @@ def chapter_label(draft: Draft, article_number: int | None) -> str:
     return f"{chapter.label} {chapter.title}".strip() if chapter else ""
 
 
+class Pseudonyms:
+    """居民001, 居民002 … by each resident's first comment, handed out as the comments come (oldest first).
+    Holds one entry per resident, not per comment."""
+
+    def __init__(self) -> None:
+        self.names: dict[int | None, str] = {None: ANONYMOUS}
+
+    def __call__(self, resident_id: int | None) -> str:
+        name = self.names.get(resident_id)
+        if name is None:  # len counts the None entry: numbering starts at 001
+            name = self.names[resident_id] = f"居民{len(self.names):03d}"
+        return name
+
+
 def pseudonyms(comments: list[Comment]) -> dict[int | None, str]:
-    """居民001, 居民002 … by each resident's first comment (comments come oldest first)."""
-    names: dict[int | None, str] = {None: ANONYMOUS}
+    names = Pseudonyms()
     for comment in comments:
-        if comment.resident_id not in names:
-            names[comment.resident_id] = f"居民{len(names):03d}"  # len counts the None entry: starts at 001
-    return names
+        names(comment.resident_id)
+    return names.names
+
+
+async def synthesis_rows(draft: Draft, comments: AsyncIterable[ExportedComment], tz: tzinfo
+                         ) -> AsyncIterator[SynthesisRow]:
+    """The rows of the synthesis, one per comment, in the order the comments come."""
+    names = Pseudonyms()
+    chapters: dict[int | None, str] = {}  # a few hundred articles at most: labels computed once each
+    async for c in comments:
+        chapter = chapters.get(c.article_number)
+        if chapter is None:
+            chapter = chapters[c.article_number] = chapter_label(draft, c.article_number)
+        yield SynthesisRow(
+            c.tracking_number, chapter, article_label(c.article_number), c.article_number, c.text, c.language,
+            c.created_at.astimezone(tz).date(), c.status, c.answer_status, c.answer_reply, c.answer_published,
+            c.hidden_reason, names(c.resident_id), c.signed_name,
+        )
 
 
 class Synthesis:
@@ -114,30 +146,27 @@ class Synthesis:
         self._clock = clock
         self._tz = tz  # dates in the export are the committee's dates, not UTC ones
 
-    async def collect(self, actor: int, draft_id: int) -> SynthesisData:
+    @asynccontextmanager
+    async def export(self, actor: int, draft_id: int) -> AsyncIterator[SynthesisData]:
+        """Authorise and audit the export, then stream its rows while the caller writes the file:
+
+            async with synthesis.export(actor, draft_id) as data:
+                count = await write_xlsx(data, stream)
+
+        The rows are read in one read transaction that ends with the block."""
         now = self._clock()
         async with self._db.write() as uow:
             await authorize(uow, actor, Permission.VIEW, "synthesis.export", "draft", draft_id, now)
             draft = await uow.drafts.get(draft_id)
             if draft is None:
                 raise DraftNotFound(draft_id)
-            comments = await uow.comments.all_of_draft(draft_id)
-            answers = await uow.answers.of_draft(draft_id)
+            count = await uow.synthesis.count(draft_id)
             # The export leaves the system (a file on someone's computer): keep a trace of it.
-            await audit(uow, actor, "synthesis.export", "draft", draft_id, now, details=f"comments={len(comments)}")
+            await audit(uow, actor, "synthesis.export", "draft", draft_id, now, details=f"comments={count}")
             await uow.commit()
-        names = pseudonyms(comments)
-        rows = tuple(self._row(draft, c, answers.get(c.id), names[c.resident_id]) for c in comments)
-        return SynthesisData(draft, now.astimezone(self._tz), rows)
-
-    def _row(self, draft: Draft, comment: Comment, answer: Answer | None, pseudonym: str) -> SynthesisRow:
-        return SynthesisRow(
-            comment.tracking_number, chapter_label(draft, comment.article_number),
-            article_label(comment.article_number), comment.article_number, comment.text, comment.language,
-            comment.created_at.astimezone(self._tz).date(), comment.status,
-            answer.status if answer else None, answer.reply if answer else None,
-            bool(answer and answer.published_at), comment.hidden_reason, pseudonym, comment.signed_name,
-        )
+        async with self._db.read() as uow, aclosing(uow.synthesis.stream(draft_id)) as comments, \
+                aclosing(synthesis_rows(draft, comments, self._tz)) as rows:
+            yield SynthesisData(draft, now.astimezone(self._tz), rows)
 
     async def public_summary(self, draft_id: int) -> PublicSummary | None:
         """None until the committee published an answer on the draft. Public: no actor, no names."""

@@ -1,7 +1,8 @@
 """The synthesis as files staff open in Excel or WPS: xlsx (two sheets) and CSV.
 
 Cells hold what the committee reads: Chinese headers and statuses (GLOSSARY.md), the commenter's
-pseudonym or signed name. The row model lives in drafts/synthesis.py; this module only lays it out.
+pseudonym or signed name. The row model lives in drafts/synthesis.py; this module only lays it out,
+row by row as the rows arrive: nothing here holds all of a draft's comments.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from copy import copy
 from typing import TYPE_CHECKING, BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from drafts.models import AnswerStatus, CommentStatus
 
@@ -48,78 +53,119 @@ def cells(row: SynthesisRow) -> list[object]:
             answer_status, row.answer_text or "", row.commenter]
 
 
-def per_article(data: SynthesisData) -> list[tuple[str, int]]:
-    """Comments (not withdrawn) per article, in document order."""
-    counts = Counter((r.article_number, r.article) for r in data.rows if not r.withdrawn)
-    # Same order as drafts.synthesis.article_order (not imported: that module imports this one).
-    ordered = sorted(counts.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0))
-    return [(label, n) for (_, label), n in ordered]
+class Tally:
+    """The 汇总 sheet's counts, gathered while the rows stream past (the rows themselves are not kept)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._articles: Counter[tuple[int | None, str]] = Counter()
+        self._answers: Counter[AnswerStatus | None] = Counter()
+
+    def add(self, row: SynthesisRow) -> None:
+        self.rows += 1
+        if not row.withdrawn:
+            self._articles[(row.article_number, row.article)] += 1
+            self._answers[row.answer_status] += 1
+
+    @property
+    def live(self) -> int:
+        return sum(self._articles.values())
+
+    def per_article(self) -> list[tuple[str, int]]:
+        """Comments (not withdrawn) per article, in document order."""
+        # Same order as drafts.synthesis.article_order (not imported: that module imports this one).
+        ordered = sorted(self._articles.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0))
+        return [(label, n) for (_, label), n in ordered]
+
+    def per_answer_status(self) -> list[tuple[str, int]]:
+        """Saved answers count, published or not: the sheet is for staff, who also track the work left."""
+        return [(ANSWER_STATUS_ZH[s], self._answers[s]) for s in AnswerStatus] + [(UNANSWERED_ZH, self._answers[None])]
 
 
-def per_answer_status(data: SynthesisData) -> list[tuple[str, int]]:
-    """Saved answers count, published or not: the sheet is for staff, who also track the work left."""
-    live = [r for r in data.rows if not r.withdrawn]
-    counts = Counter(r.answer_status for r in live)
-    return [(ANSWER_STATUS_ZH[s], counts[s]) for s in AnswerStatus] + [(UNANSWERED_ZH, counts[None])]
+async def each(rows: AsyncIterable[SynthesisRow] | Iterable[SynthesisRow]) -> AsyncIterator[SynthesisRow]:
+    """The rows of the data, whether streamed from the database or given as a plain sequence."""
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+    else:
+        for row in rows:
+            yield row
 
 
-def write_xlsx(data: SynthesisData, stream: BinaryIO) -> None:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "意见"
-    sheet.append(COLUMNS)
-    for row in data.rows:
-        sheet.append(cells(row))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # openpyxl made it a formula; keep the text as the resident wrote it
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for index, (header, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True), start=1):
-        column = sheet.cell(1, index).column_letter
-        sheet.column_dimensions[column].width = width
-        sheet.cell(1, index).font = bold
-        for cell in sheet[column][1:]:
-            cell.alignment = wrap if header in WRAPPED else Alignment(vertical="top")
-            if header == "提交日期":
-                cell.number_format = "yyyy-mm-dd"
+def _styled(sheet: WriteOnlyWorksheet, **style: object) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet)
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return cell
+
+
+async def write_xlsx(data: SynthesisData, stream: BinaryIO) -> int:
+    """Write the workbook as the rows come; returns how many comment rows it holds.
+
+    A write-only workbook sends each row to a temporary file as it is appended, so memory does not
+    grow with the number of comments (a normal openpyxl workbook keeps every cell object)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("意见")
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"  # the headers stay in view while scrolling hundreds of comments
-    _summary(book.create_sheet("汇总"), data, bold)
+    bold, wrap, top = Font(bold=True), Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
+    sheet.append([_styled(sheet, value=header, font=bold) for header in COLUMNS])
+    # One styled cell per column; each row's cells copy its style array (an array of style ids), which
+    # is much cheaper than assigning Font/Alignment objects to ten million cells one by one.
+    templates = [_styled(sheet, alignment=wrap if header in WRAPPED else top,
+                         **({"number_format": "yyyy-mm-dd"} if header == "提交日期" else {})) for header in COLUMNS]
+    tally = Tally()
+    async for row in each(data.rows):
+        tally.add(row)
+        line = []
+        for template, value in zip(templates, cells(row), strict=True):
+            cell = WriteOnlyCell(sheet, value)
+            cell._style = copy(template._style)
+            if cell.data_type == "f":
+                cell.data_type = "s"  # openpyxl made it a formula; keep the text as the resident wrote it
+            line.append(cell)
+        sheet.append(line)
+    _summary(book.create_sheet("汇总"), data, tally, bold)
     book.save(stream)
+    return tally.rows
 
 
-def _summary(sheet: Worksheet, data: SynthesisData, bold: Font) -> None:
-    sheet.append(["法规草案", data.draft.title])
-    sheet.append(["导出时间", data.exported_at.strftime("%Y-%m-%d %H:%M")])
-    sheet.append([])
-    sheet.append(["条", "意见数"])
-    header_rows = [sheet.max_row]
-    for label, count in per_article(data):
-        sheet.append([label, count])
-    sheet.append(["合计", sum(1 for r in data.rows if not r.withdrawn)])
-    sheet.append([])
-    sheet.append(["反馈类型", "意见数"])
-    header_rows.append(sheet.max_row)
-    for label, count in per_answer_status(data):
-        sheet.append([label, count])
-    for row in (1, 2, *header_rows):
-        sheet.cell(row, 1).font = bold
-    for row in header_rows:
-        sheet.cell(row, 2).font = bold
+def _summary(sheet: WriteOnlyWorksheet, data: SynthesisData, tally: Tally, bold: Font) -> None:
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 48
 
+    def header(*values: object) -> list[WriteOnlyCell]:
+        return [_styled(sheet, value=value, font=bold) for value in values]
 
-def write_csv(data: SynthesisData, stream: BinaryIO) -> None:
-    """UTF-8 with a BOM: without it Excel reads the file as the local ANSI code page and garbles Chinese."""
+    sheet.append(header("法规草案") + [data.draft.title])
+    sheet.append(header("导出时间") + [data.exported_at.strftime("%Y-%m-%d %H:%M")])
+    sheet.append([])
+    sheet.append(header("条", "意见数"))
+    for label, count in tally.per_article():
+        sheet.append([label, count])
+    sheet.append(["合计", tally.live])
+    sheet.append([])
+    sheet.append(header("反馈类型", "意见数"))
+    for label, count in tally.per_answer_status():
+        sheet.append([label, count])
+
+
+async def write_csv(data: SynthesisData, stream: BinaryIO) -> int:
+    """UTF-8 with a BOM: without it Excel reads the file as the local ANSI code page and garbles Chinese.
+    Returns how many comment rows it wrote."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    count = 0
     try:
         writer = csv.writer(text)
         writer.writerow(COLUMNS)
-        for row in data.rows:
+        async for row in each(data.rows):
             writer.writerow([_csv_value(value) for value in cells(row)])
+            count += 1
         text.flush()
     finally:
         text.detach()  # leave the caller's stream open
+    return count
 
 
 def _csv_value(value: object) -> object:

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from drafts.errors import DraftNotFound
-from drafts.feedback import Feedback
+from drafts.feedback import Feedback, FeedbackView
 from drafts.models import AnswerStatus, Draft, Rating
 from drafts.notices import Notice, NoticeKind
 from drafts.reading import Reading
@@ -24,6 +24,7 @@ from handlers.staff_callbacks import StaffDraftCb
 
 FIRST_LINE = 80
 DRAFT_CACHE_SECONDS = 5.0
+PREPARED_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -42,18 +43,19 @@ def rating_label(rating: Rating) -> str:
             Rating.NOT_SATISFIED: _("🙁 Not satisfied")}[rating]
 
 
+# Markups built directly, not with InlineKeyboardBuilder: the builder deep-copies its buttons at
+# every step, which cost most of a notice's CPU time when thousands go out (bench/notify.py).
 def rating_buttons(comment_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for rating in Rating:
-        kb.button(text=rating_label(rating), callback_data=RatingCb(comment=comment_id, rating=rating.value))
-    kb.adjust(3)
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=rating_label(rating),
+                             callback_data=RatingCb(comment=comment_id, rating=rating.value).pack())
+        for rating in Rating
+    ]])
 
 
 def open_draft_button(draft_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("📜 Open the draft"), callback_data=DraftCb(draft=draft_id))
-    return kb.as_markup()
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=_("📜 Open the draft"), callback_data=DraftCb(draft=draft_id).pack())]])
 
 
 class NoticeRenderer:
@@ -61,7 +63,7 @@ class NoticeRenderer:
         self._i18n, self._feedback, self._reading, self._residents, self._tz = i18n, feedback, reading, residents, tz
         # A batch of notices mostly shares a few drafts: parse-free cached reads for a few seconds.
         self._drafts: dict[int, tuple[float, Draft]] = {}
-        self._languages: dict[int, str | None] = {}
+        self._prepared: dict[int, tuple[str | None, FeedbackView | None]] = {}  # by notice id
 
     async def _draft(self, draft_id: int) -> Draft:
         now = time.monotonic()
@@ -73,26 +75,45 @@ class NoticeRenderer:
         return cached[1]
 
     async def prepare(self, notices: list[Notice]) -> None:
-        """Read the recipients' languages for a whole batch at once (one query, not one per notice)."""
-        self._languages = await self._residents.languages(sorted({n.chat_id for n in notices}))
+        """Read what a whole batch needs at once: the recipients' languages and the feedback views
+        (a few queries per batch instead of several per notice). The views are read a moment
+        before sending; an answer edited meanwhile queues its own notice."""
+        if len(self._prepared) > PREPARED_LIMIT:  # rows claimed but never rendered (a chat found gone)
+            self._prepared.clear()
+        chats = sorted({n.chat_id for n in notices})
+        languages = await self._residents.languages(chats)
+        wanted = [(int(n.payload["comment_id"]), int(n.payload["answer_version"]))
+                  for n in notices if n.kind is NoticeKind.FEEDBACK]
+        views = await self._feedback.view_many(wanted) if wanted else {}
+        for notice in notices:
+            view = None
+            if notice.kind is NoticeKind.FEEDBACK:
+                view = views.get(int(notice.payload["comment_id"]))
+                if view is not None and view.answer.version != int(notice.payload["answer_version"]):
+                    view = None  # two notices of one comment in a batch: only the current version is sent
+            self._prepared[notice.id] = (languages.get(notice.chat_id), view)
 
     async def render(self, notice: Notice) -> RenderedNotice | None:
-        if notice.chat_id in self._languages:
-            language = self._languages[notice.chat_id]
-        else:
+        prepared = self._prepared.pop(notice.id, None)
+        if prepared is None:  # not prepared (a single notice): read what it needs now
             resident = await self._residents.get(notice.chat_id)
-            language = resident.language if resident else None
+            language, view = (resident.language if resident else None), None
+            if notice.kind is NoticeKind.FEEDBACK:
+                view = await self._feedback.view(int(notice.payload["comment_id"]),
+                                                 int(notice.payload["answer_version"]))
+        else:
+            language, view = prepared
         locale = language or self._i18n.default_locale
         with self._i18n.context(), self._i18n.use_locale(locale):
             try:
+                if notice.kind is NoticeKind.FEEDBACK:
+                    return self._feedback_notice(view) if view is not None else None
                 return await self._render(notice)
             except DraftNotFound:
                 return None
 
     async def _render(self, notice: Notice) -> RenderedNotice | None:
         payload = notice.payload
-        if notice.kind is NoticeKind.FEEDBACK:
-            return await self._feedback_notice(int(payload["comment_id"]), int(payload["answer_version"]))
         if notice.kind is NoticeKind.STAFF_CLOSED or notice.kind is NoticeKind.STAFF_UNANSWERED:
             return self._staff_notice(notice)
         if notice.kind is NoticeKind.STAFF_DIGEST:
@@ -120,10 +141,8 @@ class NoticeRenderer:
             return RenderedNotice(intro + "\n\n" + article_text(draft, article), open_draft_button(draft.id))
         return None
 
-    async def _feedback_notice(self, comment_id: int, version: int) -> RenderedNotice | None:
-        view = await self._feedback.view(comment_id, version)
-        if view is None:
-            return None
+    def _feedback_notice(self, view: FeedbackView) -> RenderedNotice:
+        comment_id = view.comment.id
         first_line = view.comment.text.splitlines()[0]
         if len(first_line) > FIRST_LINE:
             first_line = first_line[:FIRST_LINE] + "…"

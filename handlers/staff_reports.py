@@ -49,19 +49,20 @@ async def statistics(callback: CallbackQuery, callback_data: StaffDraftCb, stati
 
 
 async def synthesis(callback: CallbackQuery, callback_data: StaffDraftCb, synthesis: Synthesis) -> None:
+    stream = io.BytesIO()
+    write = write_xlsx if callback_data.action == "xlsx" else write_csv
     try:
-        data = await synthesis.collect(callback.from_user.id, callback_data.draft)
+        async with synthesis.export(callback.from_user.id, callback_data.draft) as data:  # rows streamed
+            await callback.answer(_("Preparing the file…"))
+            count = await write(data, stream)
     except (NotAllowed, DraftNotFound):
         await callback.answer(_("This is not available to you."), show_alert=True)
         return
-    await callback.answer(_("Preparing the file…"))
-    stream = io.BytesIO()
-    (write_xlsx if callback_data.action == "xlsx" else write_csv)(data, stream)
     name = f"yijian-synthesis-draft-{data.draft.id}.{callback_data.action}"
     await callback.message.answer_document(
         BufferedInputFile(stream.getvalue(), filename=name),
         caption=_("Synthesis of comments on {title}: {count} comments.").format(
-            title=escape(data.draft.title), count=len(data.rows)),
+            title=escape(data.draft.title), count=count),
     )
 
 

@@ -27,6 +27,13 @@ class SqlAnswerRepository:
         row = await self._session.get(AnswerRow, comment_id, populate_existing=True)
         return _to_domain(row) if row else None
 
+    async def get_many(self, comment_ids: list[int]) -> dict[int, Answer]:
+        if not comment_ids:
+            return {}
+        rows = await self._session.scalars(select(AnswerRow).where(AnswerRow.comment_id.in_(comment_ids))
+                                           .execution_options(populate_existing=True))
+        return {row.comment_id: _to_domain(row) for row in rows}
+
     async def save(self, answer: Answer) -> None:
         row = await self._session.get(AnswerRow, answer.comment_id)
         if row is None:

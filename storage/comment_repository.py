@@ -53,6 +53,13 @@ class SqlCommentRepository:
         row = await self._session.get(CommentRow, comment_id, populate_existing=True)
         return _to_domain(row) if row else None
 
+    async def get_many(self, comment_ids: list[int]) -> dict[int, Comment]:
+        if not comment_ids:
+            return {}
+        rows = await self._session.scalars(select(CommentRow).where(CommentRow.id.in_(comment_ids))
+                                           .execution_options(populate_existing=True))
+        return {row.id: _to_domain(row) for row in rows}
+
     async def get_by_tracking_number(self, tracking_number: str) -> Comment | None:
         row = await self._session.scalar(select(CommentRow).where(CommentRow.tracking_number == tracking_number))
         return _to_domain(row) if row else None

@@ -20,6 +20,7 @@ from storage.comment_repository import SqlCommentRepository
 from storage.draft_repository import SqlDraftRepository
 from storage.resident_repository import SqlResidentRepository
 from storage.staff_repository import SqlAuditRepository, SqlStaffRepository
+from storage.synthesis_repository import SqlSynthesisRepository
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -92,6 +93,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(self.session)
         self.answers = SqlAnswerRepository(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.synthesis = SqlSynthesisRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

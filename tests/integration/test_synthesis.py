@@ -75,9 +75,9 @@ def expected_rows(consultation: Consultation) -> list[list[str]]:
 
 
 async def test_the_xlsx_has_one_row_per_comment_with_pseudonyms_and_chinese_statuses(db, clock, consultation):
-    data = await Synthesis(db, clock, SHANGHAI).collect(ADMIN, consultation.draft_id)
     stream = io.BytesIO()
-    write_xlsx(data, stream)
+    async with Synthesis(db, clock, SHANGHAI).export(ADMIN, consultation.draft_id) as data:
+        assert await write_xlsx(data, stream) == 8
     book = load_workbook(io.BytesIO(stream.getvalue()))
 
     assert book.sheetnames == ["意见", "汇总"]
@@ -106,9 +106,9 @@ async def test_the_xlsx_has_one_row_per_comment_with_pseudonyms_and_chinese_stat
 
 
 async def test_the_csv_has_a_bom_and_the_same_rows(db, clock, consultation):
-    data = await Synthesis(db, clock, SHANGHAI).collect(ADMIN, consultation.draft_id)
     stream = io.BytesIO()
-    write_csv(data, stream)
+    async with Synthesis(db, clock, SHANGHAI).export(ADMIN, consultation.draft_id) as data:
+        assert await write_csv(data, stream) == 8
     raw = stream.getvalue()
 
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -120,12 +120,15 @@ async def test_the_csv_has_a_bom_and_the_same_rows(db, clock, consultation):
 
 async def test_the_export_is_audited_and_refused_to_residents(db, clock, consultation):
     synthesis = Synthesis(db, clock, SHANGHAI)
-    await synthesis.collect(ADMIN, consultation.draft_id)
+    async with synthesis.export(ADMIN, consultation.draft_id):
+        pass
     with pytest.raises(NotAllowed):
-        await synthesis.collect(A, consultation.draft_id)
+        async with synthesis.export(A, consultation.draft_id):
+            pass
     with pytest.raises(NotAllowed):
         await Statistics(db, clock).of_draft(B, consultation.draft_id)
-    assert len((await synthesis.collect(COMMAND_LINE, consultation.draft_id)).rows) == 8
+    async with synthesis.export(COMMAND_LINE, consultation.draft_id) as data:
+        assert len([row async for row in data.rows]) == 8
 
     async with db.read() as uow:
         trail = [(e.actor_id, e.action, e.object_id, e.allowed, e.details) for e in await uow.audit.recent(4)]
@@ -135,7 +138,8 @@ async def test_the_export_is_audited_and_refused_to_residents(db, clock, consult
                      (A, "synthesis.export", draft, False, ""),
                      (ADMIN, "synthesis.export", draft, True, "comments=8")]
     with pytest.raises(DraftNotFound):
-        await synthesis.collect(ADMIN, 999)
+        async with synthesis.export(ADMIN, 999):
+            pass
 
 
 async def test_the_public_summary_counts_published_answers_and_shows_adopted_opinions(db, clock):

@@ -37,6 +37,7 @@ from drafts.parser import parse_document
 from drafts.ports import ALL_ARTICLES
 from drafts.staff import AuditEntry, StaffMember, StaffRole
 from drafts.tracking import format_tracking_number
+from tests.unit.fake_synthesis import FakeSynthesisRepository
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditRepository(self._work)
         self.answers = FakeAnswerRepository(self._work)
         self.outbox = FakeOutbox(self._work)
+        self.synthesis = FakeSynthesisRepository(self._work)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -56,13 +56,13 @@ def test_the_domain_loads_matplotlib_only_when_a_chart_is_drawn():
     assert result.stdout.strip() == "False"
 
 
-def test_a_comment_that_looks_like_a_formula_stays_text_in_both_files():
+async def test_a_comment_that_looks_like_a_formula_stays_text_in_both_files():
     draft = Draft(1, "长治市测试条例（草案）", "", "", parse_document(TINY), AT, AT, DraftStatus.OPEN)
     row = replace(ROW, text='=HYPERLINK("http://x.example","点击")', signed_name="@李四", answer_status=None)
     data = SynthesisData(draft, AT, (row,))
     xlsx, text = io.BytesIO(), io.BytesIO()
-    write_xlsx(data, xlsx)
-    write_csv(data, text)
+    assert await write_xlsx(data, xlsx) == 1
+    assert await write_csv(data, text) == 1
 
     sheet = load_workbook(io.BytesIO(xlsx.getvalue()))["意见"]
     assert (sheet["D2"].value, sheet["D2"].data_type) == ('=HYPERLINK("http://x.example","点击")', "s")
