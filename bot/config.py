@@ -52,6 +52,10 @@ class Settings(StorageSettings):
     quiet_hours: str = "21:00-08:00"  # resident notices wait for the morning; empty: no quiet hours
     reminder_days: int = Field(default=3, ge=0, le=60)  # remind this many days before a deadline
     unanswered_warning_days: int = Field(default=15, ge=0, le=365)  # warn editors after closing
+    # Flood control: more than this many messages/button presses from one person within the window
+    # gets one "slow down" notice, and the rest is dropped until the window passes.
+    flood_messages: int = Field(default=20, ge=1, le=10000)
+    flood_window_seconds: float = Field(default=5.0, gt=0, le=3600)
 
     @field_validator("bot_token")
     @classmethod

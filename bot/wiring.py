@@ -22,6 +22,7 @@ from bot.i18n import make_i18n
 from bot.middlewares import ApologyMiddleware, ResidentLocaleMiddleware, ResidentMiddleware
 from bot.notifier import Notifier
 from bot.scheduler import make_scheduler
+from bot.throttling import install_flood_control
 from drafts.answering import Answering
 from drafts.bundled import seed_bundled_drafts
 from drafts.commenting import Commenting
@@ -105,6 +106,7 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
     await staff_directory.bootstrap(settings.admin_ids)
     storage, isolation = fsm_storage(settings, db)
     dp = Dispatcher(storage=storage, events_isolation=isolation)
+    install_flood_control(dp, settings.flood_messages, settings.flood_window_seconds, i18n, residents)
     dp.update.outer_middleware(ApologyMiddleware(i18n))
     dp.update.outer_middleware(ResidentMiddleware(residents, staff_directory))
     ResidentLocaleMiddleware(i18n).setup(dp)

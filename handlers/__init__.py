@@ -6,7 +6,9 @@ from handlers import (
     account,
     browse,
     commenting,
+    edits,
     fallback,
+    groups,
     my_comments,
     ratings,
     results,
@@ -24,9 +26,10 @@ from handlers import (
 
 
 def routers() -> list[Router]:
-    # Order matters: staff handlers (filtered by role) first, then resident commands, state-bound
-    # text next; the refusal of staff commands to non-staff and the catch-all fallback last.
-    modules = (staff_menu, staff_members, staff_publish, staff_draft_actions, staff_review, staff_answer,
+    # Order matters: groups and channels first (the bot stays quiet there), then staff handlers (filtered
+    # by role), resident commands, state-bound text; the refusal of staff commands to non-staff, edits of
+    # sent messages and the catch-all fallback last.
+    modules = (groups, staff_menu, staff_members, staff_publish, staff_draft_actions, staff_review, staff_answer,
                staff_reports, start, account, browse, results, ratings, my_comments, search, commenting, staff_access,
-               fallback)
+               edits, fallback)
     return [module.make_router() for module in modules]
