@@ -160,6 +160,9 @@ class FakeCommentRepository:
     async def get(self, comment_id: int) -> Comment | None:
         return self._s.comments.get(comment_id)
 
+    async def get_many(self, comment_ids: list[int]) -> dict[int, Comment]:
+        return {i: self._s.comments[i] for i in comment_ids if i in self._s.comments}
+
     async def get_by_tracking_number(self, tracking_number: str) -> Comment | None:
         return next((c for c in self._s.comments.values() if c.tracking_number == tracking_number), None)
 
@@ -226,6 +229,9 @@ class FakeResidentRepository:
     async def get(self, user_id: int) -> Resident | None:
         return self._s.residents.get(user_id)
 
+    async def languages(self, user_ids: list[int]) -> dict[int, str | None]:
+        return {u: self._s.residents[u].language for u in user_ids if u in self._s.residents}
+
     async def save(self, resident: Resident) -> None:
         self._s.residents[resident.user_id] = resident
 
@@ -283,6 +289,9 @@ class FakeAnswerRepository:
 
     async def get(self, comment_id: int) -> Answer | None:
         return self._s.answers.get(comment_id)
+
+    async def get_many(self, comment_ids: list[int]) -> dict[int, Answer]:
+        return {i: self._s.answers[i] for i in comment_ids if i in self._s.answers}
 
     async def save(self, answer: Answer) -> None:
         if answer.comment_id not in self._s.comments:
