@@ -4,12 +4,14 @@ they name are compared with bot/config.py, so that a renamed setting cannot leav
 
 from __future__ import annotations
 
+import http.server
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -144,9 +146,6 @@ def test_ports_paths_and_hosts_agree() -> None:
     ({"WEBHOOK_URL": "https://x.example.org"}, None, False),  # nothing listens
 ])
 def test_container_health_probe(environment: dict, status: int | None, healthy: bool) -> None:
-    import http.server
-    import threading
-
     class Health(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # the name http.server calls
             self.send_response(status if self.path == HEALTH_PATH else 404)
