@@ -1,0 +1,65 @@
+"""Updates the stand-in's helpers do not build: groups, channels, membership changes, edits, locations,
+contacts, button presses on any message. Each is queued with stub.send_raw, as Telegram would send it."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from tests.e2e.botapi_stub import BOT_USER, BotAPIStub
+
+_message_ids = itertools.count(10_000)
+
+
+def user(user_id: int, language_code: str = "zh-hans") -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": language_code}
+
+
+def chat(chat_id: int) -> dict:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": "街道居民群"}
+
+
+def message(chat_id: int, from_id: int | None, **content: Any) -> dict:
+    out = {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat(chat_id), **content}
+    if from_id is not None:
+        out["from"] = user(from_id)
+    return out
+
+
+def send_message(stub: BotAPIStub, chat_id: int, from_id: int, **content: Any) -> dict:
+    return stub.send_raw({"message": message(chat_id, from_id, **content)})
+
+
+def send_edit(stub: BotAPIStub, chat_id: int, from_id: int, text: str) -> dict:
+    return stub.send_raw({"edited_message": message(chat_id, from_id, text=text, edit_date=int(time.time()))})
+
+
+def send_channel_post(stub: BotAPIStub, channel_id: int, text: str, edited: bool = False) -> dict:
+    post = {"message_id": next(_message_ids), "date": int(time.time()), "text": text,
+            "chat": {"id": channel_id, "type": "channel", "title": "人大发布"},
+            "sender_chat": {"id": channel_id, "type": "channel", "title": "人大发布"}}
+    return stub.send_raw({"edited_channel_post" if edited else "channel_post": post})
+
+
+def send_membership(stub: BotAPIStub, chat_id: int, by: int, status: str, chat_type: str | None = None) -> dict:
+    """The bot's own membership changed in a chat: "member" (added), "left" or "kicked"."""
+    where = chat(chat_id) if chat_type is None else {"id": chat_id, "type": chat_type, "title": "人大发布"}
+    return stub.send_raw({"my_chat_member": {
+        "chat": where, "from": user(by), "date": int(time.time()),
+        "old_chat_member": {"status": "left", "user": BOT_USER},
+        "new_chat_member": {"status": status, "user": BOT_USER, **({"until_date": 0} if status == "kicked" else {})},
+    }})
+
+
+def send_press(stub: BotAPIStub, chat_id: int, from_id: int, data: str, message_id: int = 1) -> dict:
+    """A button press with any data on any message (a message the stand-in may not know of)."""
+    query_id = f"{from_id}{next(_message_ids):08d}"
+    stub._callback_ids.add(query_id)  # so answerCallbackQuery accepts it, as for stub.press()
+    shown = {"message_id": message_id, "date": int(time.time()), "chat": chat(chat_id), "from": BOT_USER,
+             "text": "…"}
+    return stub.send_raw({"callback_query": {"id": query_id, "from": user(from_id), "message": shown,
+                                             "chat_instance": f"ci{chat_id}", "data": data}})
