@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -24,6 +25,9 @@ requires_postgres = pytest.mark.skipif(
 )
 
 _template: str | None = None  # a database migrated to head, copied for each test (fast: no migrations per test)
+_redis_claim: int | None = None  # the Redis database number this run claimed (claimed_redis_url)
+REDIS_DATABASES = 16  # Redis's default number of databases
+REDIS_CLAIM_SECONDS = 3600
 
 
 def postgres_server_url() -> str:
@@ -38,10 +42,48 @@ def redis_url() -> str | None:
     """Redis for conversation state in the PostgreSQL pass (the production pairing), else None."""
     if BACKEND != "postgresql":
         return None
-    url = os.environ.get("YIJIAN_TEST_REDIS_URL")
+    url = claimed_redis_url()
     if not url:
         raise RuntimeError("YIJIAN_TEST_BACKEND=postgresql needs YIJIAN_TEST_REDIS_URL (see .ci/services)")
     return url
+
+
+def _redis_database(url: str, number: int) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
+def claimed_redis_url() -> str | None:
+    """A Redis database number of this test run's own on the server of YIJIAN_TEST_REDIS_URL (None when
+    unset). Each test empties its database first, and several runs share the server, so a run claims a
+    number with a key in database 0 (it expires, should the run be killed) and frees it at the end."""
+    global _redis_claim
+    base = os.environ.get("YIJIAN_TEST_REDIS_URL")
+    if not base:
+        return None
+    if _redis_claim is None:
+        import redis
+
+        with redis.Redis.from_url(_redis_database(base, 0)) as client:
+            for number in range(1, REDIS_DATABASES):
+                if client.set(f"yijian-test:claim:{number}", os.getpid(), nx=True, ex=REDIS_CLAIM_SECONDS):
+                    _redis_claim = number
+                    break
+            else:
+                raise RuntimeError(f"every Redis database 1-{REDIS_DATABASES - 1} is claimed by another test run")
+    return _redis_database(base, _redis_claim)
+
+
+def release_redis_database() -> None:
+    global _redis_claim
+    base = os.environ.get("YIJIAN_TEST_REDIS_URL")
+    if base and _redis_claim is not None:
+        import redis
+
+        with redis.Redis.from_url(_redis_database(base, _redis_claim)) as client:
+            client.flushdb()
+        with redis.Redis.from_url(_redis_database(base, 0)) as client:
+            client.delete(f"yijian-test:claim:{_redis_claim}")
+        _redis_claim = None
 
 
 async def _execute(statement: str) -> None:

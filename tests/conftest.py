@@ -32,3 +32,4 @@ def _drop_template_at_the_end() -> Iterator[None]:
     yield
     if backends.BACKEND == "postgresql":
         asyncio.run(backends.drop_template())
+    backends.release_redis_database()

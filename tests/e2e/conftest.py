@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -26,18 +25,19 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def redis_url(request: pytest.FixtureRequest) -> str | None:
-    """Conversation state in Redis in the PostgreSQL pass (tests/backends.py), and for tests parametrised
-    with "redis" when YIJIAN_TEST_REDIS_URL is set (CI sets it)."""
-    url = backends.redis_url()
-    if url is None and getattr(request, "param", "sql") != "redis":
+    """Where conversation state lives: Redis in the PostgreSQL pass (tests/backends.py), SQL otherwise.
+    Tests parametrised with "sql" / "redis" ask for one of them in either pass ("redis" needs
+    YIJIAN_TEST_REDIS_URL, which .ci/run sets)."""
+    asked = getattr(request, "param", "redis" if backends.BACKEND == "postgresql" else "sql")
+    if asked == "sql":
         return None
-    url = url or os.environ.get("YIJIAN_TEST_REDIS_URL")
+    url = backends.redis_url() or backends.claimed_redis_url()
     if not url:
         pytest.skip("Redis not asked for: set YIJIAN_TEST_REDIS_URL (.ci/run does)")
     from redis.asyncio import Redis
 
     async with Redis.from_url(url) as client:
-        await client.flushdb()  # a dedicated database number: nothing of another run leaks in
+        await client.flushdb()  # this run's own database number: nothing of an earlier test leaks in
     return url
 
 

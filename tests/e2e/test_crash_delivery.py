@@ -150,9 +150,10 @@ def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
 
 
-async def test_sigkill_during_delivery_loses_nothing_and_repeats_only_what_was_in_flight(tmp_path: Path) -> None:
+async def test_sigkill_during_delivery_loses_nothing_and_repeats_only_what_was_in_flight(
+        tmp_path: Path, fresh_database_url: str) -> None:
     started = time.monotonic()
-    url = f"sqlite+aiosqlite:///{tmp_path}/yijian.db"
+    url = fresh_database_url  # SQLite or PostgreSQL, as the run asked (tests/backends.py)
     await build_database(url)
     built = time.monotonic()
 

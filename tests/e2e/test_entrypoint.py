@@ -1,4 +1,5 @@
-"""`python -m bot` as a newcomer runs it: only a token set, the default SQLite file, bundled drafts."""
+"""`python -m bot` as a newcomer runs it: only a token set, the default SQLite file, bundled drafts; and as
+a deployment runs it: PostgreSQL (an empty database it migrates itself) and Redis (PostgreSQL pass only)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.database import SqlDatabase
+from tests.backends import requires_postgres
 from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.driver import Person
 
@@ -22,11 +25,12 @@ def clean_env(**settings: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), **settings}
 
 
-async def test_runs_with_only_a_token_and_answers(tmp_path: Path) -> None:
+async def start_and_browse(tmp_path: Path, **settings: str) -> None:
+    """Starts `python -m bot` with these settings, consents and lists the drafts as a resident, stops it."""
     async with BotAPIStub() as stub:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=tmp_path,
-            env=clean_env(BOT_TOKEN="42:TEST", TELEGRAM_API_URL=stub.base_url),
+            env=clean_env(BOT_TOKEN="42:TEST", TELEGRAM_API_URL=stub.base_url, **settings),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
         try:
@@ -40,7 +44,25 @@ async def test_runs_with_only_a_token_and_answers(tmp_path: Path) -> None:
             process.send_signal(signal.SIGTERM)  # aiogram stops polling gracefully
             output, _ = await asyncio.wait_for(process.communicate(), 30)
         assert process.returncode == 0, output.decode()
-        assert (tmp_path / "data" / "yijian.db").exists(), "the default database is an SQLite file under ./data/"
+
+
+async def test_runs_with_only_a_token_and_answers(tmp_path: Path) -> None:
+    await start_and_browse(tmp_path)
+    assert (tmp_path / "data" / "yijian.db").exists(), "the default database is an SQLite file under ./data/"
+
+
+@requires_postgres
+async def test_runs_on_an_empty_postgresql_database_with_redis(tmp_path: Path, empty_database_url: str,
+                                                                redis_url: str) -> None:
+    await start_and_browse(tmp_path, DATABASE_URL=empty_database_url, REDIS_URL=redis_url)
+    assert not (tmp_path / "data").exists(), "no SQLite file when DATABASE_URL names PostgreSQL"
+    db = SqlDatabase(empty_database_url)
+    try:
+        async with db.read() as uow:  # the bot migrated the empty database and seeded the bundled drafts
+            assert await uow.drafts.count() == 3
+            assert (await uow.residents.get(1234)) is not None
+    finally:
+        await db.dispose()
 
 
 @pytest.mark.parametrize(("settings", "named"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -31,6 +32,12 @@ async def _differences(db: SqlDatabase, metadata: MetaData) -> list[object]:
 
     async with db.read_engine.connect() as connection:
         return await connection.run_sync(compare)
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """Migration tests start from a database with no tables at all (others get a migrated copy)."""
+    return empty_database_url
 
 
 def _head() -> str:
