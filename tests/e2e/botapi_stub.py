@@ -30,6 +30,18 @@ makes sendMessage answer 429 (parameters.retry_after=1) when it would exceed the
 in any sliding one-second window, or the per-chat rate (N a second; below 1, one per 1/N s).
 Each refusal is appended to ``stub.rate_limited`` ({chat_id, scope: "global"|"chat", time});
 refused calls are recorded as events with an error and do not count towards the windows.
+
+Random faults (off by default): ``stub.inject_faults(fraction, seed=...)`` makes that fraction of
+the calls of getUpdates, sendMessage, editMessageText and answerCallbackQuery fail, each with one of
+the kinds "5xx" (500/502/503 at once), "429" (retry_after), "timeout" (the request is held
+``hold`` s, longer than the client waits, and then refused with 504 WITHOUT being carried out:
+the client must try again) and "late" (carried out and recorded, then the answer is held past the
+client's timeout: Telegram did deliver the message, the client cannot know, a retry duplicates
+it). For getUpdates "late" acts as "timeout" and the hold adds the long-poll timeout the bot asked
+for. Whether a call fails is drawn from random.Random(seed, method, chat, n-th call of that method
+in that chat): a chat's own sequence of calls meets the same faults whatever the other chats do.
+Each injected fault is appended to ``stub.faults`` ({method, kind, chat_id, status, message_id,
+time}); ``stub.stop_faults()`` ends them (held requests still run out their hold).
 """
 from __future__ import annotations
 
@@ -38,6 +50,7 @@ import copy
 import html
 import itertools
 import json
+import random
 import re
 import time
 from collections import deque
@@ -51,6 +64,8 @@ REPLY_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "se
 # Form fields that aiogram JSON-encodes; they are decoded before handlers see them.
 JSON_FIELDS = {"reply_markup", "entities", "caption_entities", "commands", "scope", "allowed_updates",
                "link_preview_options", "reply_parameters", "media", "results"}
+FAULT_METHODS = frozenset({"getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery"})
+FAULT_KINDS = ("5xx", "429", "timeout", "late")
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message")
 
@@ -174,6 +189,9 @@ class BotAPIStub:
         self._rate_chat: float | None = None
         self._sent_times: deque[float] = deque()             # accepted sendMessage, last second
         self._chat_sent_times: dict[int, deque[float]] = {}  # per chat, within its window
+        self.faults: list[dict] = []           # every fault injected by inject_faults()
+        self._fault_plan: dict | None = None
+        self._fault_calls: dict[tuple[str, str], int] = {}  # (method, chat) -> calls drawn so far
         self._changed = asyncio.Event()                # replaced on every change, see _notify()
         self._last_activity, self._inflight, self._poll_gen = time.monotonic(), 0, 0
         self._closing, self._runner = False, None
@@ -232,7 +250,10 @@ class BotAPIStub:
         if not polling:
             self._inflight += 1
             self._touch()
+        fault = self._draw_fault(name, params)
         try:
+            if fault is not None and fault["kind"] != "late":
+                await self._fail(fault, params)
             failures = self._failures.get(name.lower())
             if failures:
                 raise failures.pop(0)
@@ -245,6 +266,9 @@ class BotAPIStub:
             except (KeyError, ValueError, TypeError) as e:   # missing/malformed parameter
                 raise BotAPIError(400, f"Bad Request: invalid parameters: {e!r}") from None
             self._record(name, params, message)
+            if fault is not None:   # "late": done and recorded, but the answer comes too late
+                fault["message_id"] = (message or {}).get("message_id")
+                await self._hold(fault["hold"])
             return self._reply(result)
         except BotAPIError as e:
             if not polling:
@@ -694,6 +718,58 @@ class BotAPIStub:
             self._sent_times.append(now)
         if chat_times is not None:
             chat_times.append(now)
+
+    def inject_faults(self, fraction: float | dict[str, float], *, seed: int = 0,
+                      methods: frozenset[str] | set[str] = FAULT_METHODS, kinds: tuple[str, ...] = FAULT_KINDS,
+                      hold: float = 2.0, retry_after: int = 1) -> None:
+        """Fail ``fraction`` of the calls of ``methods`` (or {method: fraction}) at random; see the docstring.
+
+        ``hold`` must exceed the client's request timeout for "timeout" and "late" to time out.
+        """
+        fractions = fraction if isinstance(fraction, dict) else {m: fraction for m in methods}
+        unknown = set(kinds) - set(FAULT_KINDS)
+        if unknown or not kinds or not all(0 <= f <= 1 for f in fractions.values()):
+            raise ValueError(f"kinds must be among {FAULT_KINDS} and fractions within 0..1: {kinds}, {fractions}")
+        self._fault_plan = {"fractions": fractions, "seed": seed, "kinds": tuple(kinds), "hold": hold,
+                            "retry_after": retry_after}
+        self._fault_calls.clear()
+
+    def stop_faults(self) -> None:
+        self._fault_plan = None
+
+    def _draw_fault(self, method: str, params: dict) -> dict | None:
+        plan = self._fault_plan
+        if plan is None or not plan["fractions"].get(method):
+            return None
+        chat = str(params.get("chat_id") or params.get("callback_query_id") or "")
+        n = self._fault_calls[(method, chat)] = self._fault_calls.get((method, chat), 0) + 1
+        rng = random.Random(f"{plan['seed']}|{method}|{chat}|{n}")
+        if rng.random() >= plan["fractions"][method]:
+            return None
+        kind = rng.choice(plan["kinds"])
+        if kind == "late" and method == "getUpdates":
+            kind = "timeout"
+        fault = {"method": method, "kind": kind, "chat_id": int(chat) if chat.lstrip("-").isdigit() else None,
+                 "status": {"5xx": rng.choice((500, 502, 503)), "429": 429, "timeout": 504, "late": 200}[kind],
+                 "message_id": None, "time": time.monotonic(), "hold": plan["hold"], "retry_after": plan["retry_after"]}
+        if method == "getUpdates":   # the bot waits the long-poll timeout on top of its request timeout
+            fault["hold"] += float(params.get("timeout") or 0)
+        self.faults.append(fault)
+        return fault
+
+    async def _hold(self, seconds: float) -> None:
+        """Keep a request waiting (past the client's timeout); stop() ends the wait."""
+        await self._wait(lambda: self._closing, seconds)
+
+    async def _fail(self, fault: dict, params: dict) -> None:
+        if fault["kind"] == "429":
+            seconds = fault["retry_after"]
+            raise BotAPIError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+        if fault["kind"] == "timeout":
+            await self._hold(fault["hold"])
+            raise BotAPIError(504, "Gateway Timeout: held past the client's timeout, not carried out")
+        raise BotAPIError(fault["status"], {500: "Internal Server Error", 502: "Bad Gateway",
+                                            503: "Service Unavailable"}[fault["status"]])
 
     def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error",
                   retry_after: int | None = None, times: int = 1) -> None:

@@ -9,7 +9,13 @@ import pytest_asyncio
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest, TelegramConflictError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.filters import CommandStart
 from aiogram.types import (
     BotCommand,
@@ -333,3 +339,79 @@ async def test_enforce_rate_below_one_per_second(stub, bot):
     assert [r["scope"] for r in stub.rate_limited] == ["chat"]
     with pytest.raises(ValueError):
         stub.enforce_rate(0, None)
+
+
+@pytest_asyncio.fixture
+async def impatient_bot(stub):
+    """A client that gives up after 0.3 s, so that held requests time out quickly."""
+    b = Bot(token="42:TEST", session=AiohttpSession(api=TelegramAPIServer.from_base(stub.base_url), timeout=0.3))
+    yield b
+    await b.session.close()
+
+
+@pytest.mark.asyncio
+async def test_fault_kinds(stub, impatient_bot):
+    bot = impatient_bot
+    stub.inject_faults(1.0, kinds=("5xx",))
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(CHAT, "refused")
+    stub.inject_faults(1.0, kinds=("429",), retry_after=2)
+    with pytest.raises(TelegramRetryAfter) as info:
+        await bot.send_message(CHAT, "too many")
+    assert info.value.retry_after == 2
+    stub.inject_faults(1.0, kinds=("timeout",), hold=0.6)
+    started = time.monotonic()
+    with pytest.raises(TelegramNetworkError, match="timeout"):
+        await bot.send_message(CHAT, "never carried out")
+    assert time.monotonic() - started < 0.55, "the client gave up before the stub answered"
+    stub.inject_faults(1.0, kinds=("late",), hold=0.6)
+    with pytest.raises(TelegramNetworkError, match="timeout"):
+        await bot.send_message(CHAT, "delivered, answered too late")
+    assert await bot.get_me()  # a method without faults is untouched
+    stub.stop_faults()
+    await bot.send_message(CHAT, "after the faults")
+    await stub.wait_until_idle(quiet=0.05)   # the held requests run out their hold
+    assert [m["text"] for m in stub.messages(CHAT)] == ["delivered, answered too late", "after the faults"]
+    assert [(f["kind"], f["message_id"]) for f in stub.faults] == [("5xx", None), ("429", None), ("timeout", None),
+                                                                   ("late", 1)]
+    assert stub.faults[0]["status"] in (500, 502, 503) and [f["status"] for f in stub.faults[1:]] == [429, 504, 200]
+    refused = [e for e in stub.events if e["error"]]
+    assert len(refused) == 3 and "Gateway Timeout" in refused[-1]["error"]
+
+
+@pytest.mark.asyncio
+async def test_faults_are_seeded_per_chat_and_hit_the_fraction(stub, bot):
+    async def outcomes(chat: int, calls: int) -> list[bool]:
+        done = []
+        for n in range(calls):
+            try:
+                await bot.send_message(chat, f"m{n}")
+                done.append(True)
+            except (TelegramServerError, TelegramRetryAfter):
+                done.append(False)
+        return done
+
+    stub.inject_faults(0.3, seed=7, kinds=("5xx", "429"))
+    first = await outcomes(1, 200)
+    await outcomes(2, 50)   # another chat's calls in between change nothing for chat 1
+    stub.inject_faults(0.3, seed=7, kinds=("5xx", "429"))
+    assert await outcomes(1, 200) == first
+    assert 40 <= first.count(False) <= 80   # 30 % of 200, give or take
+    stub.inject_faults(0.3, seed=8, kinds=("5xx", "429"))
+    assert await outcomes(1, 200) != first
+    with pytest.raises(ValueError):
+        stub.inject_faults(0.3, kinds=("sometimes",))
+
+
+@pytest.mark.asyncio
+async def test_polling_timeout_fault_holds_past_the_long_poll(stub, impatient_bot):
+    stub.inject_faults({"getUpdates": 1.0}, kinds=("late",), hold=0.2)   # "late" means "timeout" here
+    stub.send_text(5, "hello")
+    started = time.monotonic()
+    with pytest.raises(TelegramNetworkError):
+        await impatient_bot.get_updates(timeout=1, request_timeout=1)
+    assert time.monotonic() - started >= 0.9
+    assert [(f["method"], f["kind"], f["hold"]) for f in stub.faults] == [("getUpdates", "timeout", 1.2)]
+    stub.stop_faults()
+    [update] = await impatient_bot.get_updates(timeout=1, request_timeout=3)   # nothing was lost
+    assert update.message.text == "hello"
