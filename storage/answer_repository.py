@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from drafts.models import Answer, AnswerStatus, Rating, RatingRecord
 from drafts.notices import NewNotice
 from storage.tables import AnswerRow, CommentRow, NotificationRow, RatingRow, as_utc
+from storage.upsert import upsert
 
 
 def _to_domain(row: AnswerRow) -> Answer:
@@ -20,11 +21,13 @@ def _to_domain(row: AnswerRow) -> Answer:
 
 
 class SqlAnswerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, lock_rows: bool = False) -> None:
         self._session = session
+        # Write units of work on PostgreSQL lock the answer and rating they read (see SqlResidentRepository).
+        self._for_update = True if lock_rows else None
 
     async def get(self, comment_id: int) -> Answer | None:
-        row = await self._session.get(AnswerRow, comment_id, populate_existing=True)
+        row = await self._session.get(AnswerRow, comment_id, populate_existing=True, with_for_update=self._for_update)
         return _to_domain(row) if row else None
 
     async def get_many(self, comment_ids: list[int]) -> dict[int, Answer]:
@@ -36,9 +39,12 @@ class SqlAnswerRepository:
 
     async def save(self, answer: Answer) -> None:
         row = await self._session.get(AnswerRow, answer.comment_id)
-        if row is None:
-            row = AnswerRow(comment_id=answer.comment_id)
-            self._session.add(row)
+        if row is None:  # a first answer may race another staff member's first answer
+            await upsert(self._session, AnswerRow.__table__, {
+                "comment_id": answer.comment_id, "status": answer.status.value, "reply": answer.reply,
+                "answered_by": answer.answered_by, "updated_at": answer.updated_at, "version": answer.version,
+                "published_at": answer.published_at}, keys=["comment_id"])
+            return
         row.status, row.reply, row.answered_by = answer.status.value, answer.reply, answer.answered_by
         row.updated_at, row.version, row.published_at = answer.updated_at, answer.version, answer.published_at
         await self._session.flush()
@@ -58,14 +64,16 @@ class SqlAnswerRepository:
 
 
     async def rating(self, comment_id: int) -> RatingRecord | None:
-        row = await self._session.get(RatingRow, comment_id, populate_existing=True)
+        row = await self._session.get(RatingRow, comment_id, populate_existing=True, with_for_update=self._for_update)
         return _rating(row) if row else None
 
     async def save_rating(self, record: RatingRecord) -> None:
         row = await self._session.get(RatingRow, record.comment_id)
-        if row is None:
-            row = RatingRow(comment_id=record.comment_id)
-            self._session.add(row)
+        if row is None:  # a double press may rate twice at once
+            await upsert(self._session, RatingRow.__table__, {
+                "comment_id": record.comment_id, "rating": record.rating.value, "rated_at": record.rated_at,
+                "follow_up": record.follow_up}, keys=["comment_id"])
+            return
         row.rating, row.rated_at, row.follow_up = record.rating.value, record.rated_at, record.follow_up
         await self._session.flush()
 

@@ -63,7 +63,8 @@ class SqlDatabase:
         return SqlUnitOfWork(self._read_sessions)
 
     def write(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._write_sessions)
+        # SQLite's write lock already runs write transactions one at a time; PostgreSQL locks rows.
+        return SqlUnitOfWork(self._write_sessions, lock_rows=not self.is_sqlite)
 
     @property
     def session_factory(self) -> async_sessionmaker[AsyncSession]:
@@ -81,17 +82,18 @@ class SqlDatabase:
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lock_rows: bool = False) -> None:
         self._sessions = sessions
+        self._lock_rows = lock_rows
 
     async def __aenter__(self) -> SqlUnitOfWork:
         self.session = self._sessions()
         self.drafts = SqlDraftRepository(self.session)
         self.comments = SqlCommentRepository(self.session)
-        self.residents = SqlResidentRepository(self.session)
+        self.residents = SqlResidentRepository(self.session, self._lock_rows)
         self.staff = SqlStaffRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
-        self.answers = SqlAnswerRepository(self.session)
+        self.answers = SqlAnswerRepository(self.session, self._lock_rows)
         self.outbox = SqlOutbox(self.session)
         self.synthesis = SqlSynthesisRepository(self.session)
         return self

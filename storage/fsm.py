@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.tables import FsmStateRow
+from storage.upsert import upsert
 
 
 class SqlStorage(BaseStorage):
@@ -29,19 +30,16 @@ class SqlStorage(BaseStorage):
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
+        # One upsert, not "read, then insert if missing": on PostgreSQL two updates of a new chat may
+        # write at once, and the second insert would fail on the key.
+        row_key = self._keys.build(key)
         async with self._sessions() as session:
-            row = await session.get(FsmStateRow, self._keys.build(key))
-            if row is None:
-                row = FsmStateRow(key=self._keys.build(key), user_id=key.user_id, state=None, data="{}")
-                session.add(row)
-            for name, value in values.items():
-                setattr(row, name, value)
-            if row.state is None and row.data == "{}":
-                # An empty conversation leaves nothing behind.
-                if row in session.new:
-                    session.expunge(row)
-                else:
-                    await session.delete(row)
+            await upsert(session, FsmStateRow.__table__,
+                         {"key": row_key, "user_id": key.user_id, "state": None, "data": "{}", **values},
+                         keys=["key"], keep=tuple({"user_id", "state", "data"} - values.keys()))
+            # An empty conversation leaves nothing behind.
+            await session.execute(delete(FsmStateRow).where(
+                FsmStateRow.key == row_key, FsmStateRow.state.is_(None), FsmStateRow.data == "{}"))
             await session.commit()
 
     async def _read(self, key: StorageKey) -> FsmStateRow | None:

@@ -10,14 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import Resident
 from storage.tables import DraftReaderRow, ResidentRow
+from storage.upsert import upsert
 
 
 class SqlResidentRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, lock_rows: bool = False) -> None:
         self._session = session
+        # In a write unit of work on PostgreSQL, a row read is locked until the commit, so that a
+        # read-modify-write cannot lose another's update (SQLite's write lock does this for us).
+        self._lock = lock_rows
 
     async def get(self, user_id: int) -> Resident | None:
-        row = await self._session.get(ResidentRow, user_id)
+        row = await self._session.get(ResidentRow, user_id, with_for_update=True if self._lock else None,
+                                      populate_existing=self._lock)
         if row is None:
             return None
         return Resident(row.user_id, row.language, row.privacy_accepted_at, row.created_at,
@@ -25,10 +30,13 @@ class SqlResidentRepository:
 
     async def save(self, resident: Resident) -> None:
         row = await self._session.get(ResidentRow, resident.user_id)
-        if row is None:
-            row = ResidentRow(user_id=resident.user_id,
-                              created_at=resident.created_at or datetime.now(timezone.utc))
-            self._session.add(row)
+        if row is None:  # a first save may race another process's first save of the same person
+            await upsert(self._session, ResidentRow.__table__, {
+                "user_id": resident.user_id, "created_at": resident.created_at or datetime.now(timezone.utc),
+                "language": resident.language, "privacy_accepted_at": resident.privacy_accepted_at,
+                "blocked_reason": resident.blocked_reason, "subscribed": resident.subscribed,
+                "unreachable_at": resident.unreachable_at}, keys=["user_id"], keep=("created_at",))
+            return
         row.language = resident.language
         row.privacy_accepted_at = resident.privacy_accepted_at
         row.blocked_reason = resident.blocked_reason

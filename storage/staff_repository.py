@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.staff import AuditEntry, StaffMember, StaffRole
 from storage.tables import AuditRow, StaffRow, as_utc
+from storage.upsert import upsert
 
 
 class SqlStaffRepository:
@@ -23,9 +24,10 @@ class SqlStaffRepository:
 
     async def save(self, member: StaffMember) -> None:
         row = await self._session.get(StaffRow, member.user_id)
-        if row is None:
-            self._session.add(StaffRow(user_id=member.user_id, role=member.role.value,
-                                       added_by=member.added_by, added_at=member.added_at))
+        if row is None:  # two admins may add the same person at once: the role is then the last one's
+            await upsert(self._session, StaffRow.__table__, {
+                "user_id": member.user_id, "role": member.role.value, "added_by": member.added_by,
+                "added_at": member.added_at}, keys=["user_id"], keep=("added_by", "added_at"))
         else:
             row.role = member.role.value
         await self._session.flush()
