@@ -106,8 +106,10 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
     await staff_directory.bootstrap(settings.admin_ids)
     storage, isolation = fsm_storage(settings, db)
     dp = Dispatcher(storage=storage, events_isolation=isolation)
-    install_flood_control(dp, settings.flood_messages, settings.flood_window_seconds, i18n, residents)
+    # The apology first: aiogram's FSM middleware reads the conversation state before any handler, and
+    # with the state in SQL a database outage fails there; behind it, nobody would be told to retry.
     dp.update.outer_middleware(ApologyMiddleware(i18n))
+    install_flood_control(dp, settings.flood_messages, settings.flood_window_seconds, i18n, residents)
     dp.update.outer_middleware(ResidentMiddleware(residents, staff_directory))
     ResidentLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*routers())

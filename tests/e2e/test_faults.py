@@ -1,0 +1,129 @@
+"""Faults of Telegram's side: the stand-in answers 5xx, 429 or holds requests past the bot's timeout,
+at random (seeded) on a fraction of the calls of getUpdates, sendMessage, editMessageText and
+answerCallbackQuery. Residents comment through the bot as usual (trying again when nothing
+happens); every receipt they saw is a comment in the database; polling recovers by itself; the
+outbox brings each feedback notice to its commenter exactly once.
+
+Two kinds of timeout (see botapi_stub.py): "timeout" holds the request and never carries it out,
+so a retry is the only copy; "late" carries it out and then answers too late, as Telegram may do:
+the bot cannot know the message arrived, sends it again, and the resident gets it twice. The last
+test counts those duplicates and checks that each comes from one late answer and nothing else.
+The database outage is in test_faults_database.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drafts.models import AnswerStatus
+from drafts.ports import ALL_ARTICLES
+from tests.e2e import driver
+from tests.e2e.botapi_stub import FAULT_KINDS, FAULT_METHODS, BotAPIStub
+from tests.e2e.conftest import ADMIN_ID
+from tests.e2e.driver import Clock, Person, RunningBot, accept_privacy
+from tests.e2e.notice_counts import NOTICE_MARK, deliver_everything, feedback_rows, received_notices
+from tests.e2e.patience import PatientResident, settle
+
+CLIENT_TIMEOUT = 1  # s: the bot's Telegram request timeout in these tests (aiogram's default is 60)
+HOLD = CLIENT_TIMEOUT + 0.6  # a held request outlasts the bot's patience
+SEED = 20261127
+FRACTION = 0.2
+# Polling is hit less often: every failed long poll costs the bot seconds (held, then aiogram's back-off).
+FRACTIONS = {"getUpdates": 0.1, "sendMessage": FRACTION, "editMessageText": FRACTION, "answerCallbackQuery": FRACTION}
+DRAFT, LINK = 2, "a2_18"
+
+
+@pytest.fixture
+async def bot(settings, clock: Clock, stub: BotAPIStub, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The real bot, with a one-second Telegram timeout so that held requests time out quickly."""
+    original = driver.build
+
+    async def build(*args, **kwargs):  # type: ignore[no-untyped-def]
+        app = await original(*args, **kwargs)
+        app.bot.session.timeout = CLIENT_TIMEOUT  # read when polling starts: set before it does
+        return app
+
+    monkeypatch.setattr(driver, "build", build)
+    running = RunningBot(settings, clock)
+    await running.start()
+    yield running
+    stub.stop_faults()
+    await running.stop()
+    assert stub.parse_errors == [], stub.parse_errors
+
+
+def residents(stub: BotAPIStub, count: int) -> list[Person]:
+    return [Person(stub, 1300 + n, language_code="en" if n % 2 else "zh-hans", first_name=f"R{n}")
+            for n in range(count)]
+
+
+async def answer_and_publish(app, text: str) -> int:  # type: ignore[no-untyped-def]
+    """Staff answer every comment on the draft and publish: one feedback notice per comment."""
+    async with app.db.read() as uow:
+        ids = [c.id for c in await uow.comments.list_by_draft(DRAFT, ALL_ARTICLES, False, 0, 1000)]
+    await app.dp["answering"].answer(ADMIN_ID, ids, AnswerStatus.ADOPTED, text)
+    return await app.dp["answering"].publish(ADMIN_ID, DRAFT)
+
+
+async def test_residents_comment_and_get_each_notice_once_while_telegram_fails(stub, bot: RunningBot,
+                                                                              clock: Clock) -> None:
+    people = residents(stub, 3)
+    for person in people:  # before the faults: this test is about commenting and notices
+        await accept_privacy(person)
+    stub.inject_faults(FRACTIONS, seed=SEED, hold=HOLD)
+    patient = [PatientResident(person) for person in people]
+    for resident in patient:
+        number = await resident.comment(LINK, f"夜间施工噪声扰民，第{resident.person.user_id}号居民建议限制。")
+        assert number, f"no receipt for {resident.person.user_id}:\n{stub.dump(resident.person.user_id)}"
+    hit = {(f["method"], f["kind"]) for f in stub.faults}
+    assert {m for m, _ in hit} == FAULT_METHODS and {k for _, k in hit} == set(FAULT_KINDS), hit
+    assert any(m == "getUpdates" and k == "timeout" for m, k in hit), "polling must have timed out too"
+
+    commenting = bot.app.dp["commenting"]
+    for resident in patient:  # every receipt a resident saw is a comment, theirs, as they wrote it
+        assert resident.receipts()
+        for number in resident.receipts():
+            comment = await commenting.track(number)
+            assert comment.resident_id == resident.person.user_id and str(resident.person.user_id) in comment.text
+    print(f"\ncomment flows started: {[r.flows for r in patient]} for {len(patient)} receipts; "
+          f"faults: {len(stub.faults)}")
+
+    stub.stop_faults()
+    await settle(stub)
+    await people[0].say("/help")  # polling recovered by itself: an answer comes at once
+    assert people[0].replies
+
+    # Notices: Telegram fails a quarter of the sends; a refused or timed-out send is retried.
+    stub.inject_faults(FRACTION, seed=SEED + 1, methods={"sendMessage"}, kinds=("5xx", "429", "timeout"), hold=HOLD)
+    published = await answer_and_publish(bot.app, "已在第十九条中增加限制。")
+    runs = await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
+    rows = await feedback_rows(bot.app.db)
+    assert len(rows) == published and {status for *_, status, _ in rows} == {"sent"}
+    received = received_notices(stub)
+    assert received == {(chat, number): 1 for chat, number, *_ in rows}, received
+    assert max(attempts for *_, attempts in rows) > 1, "some notice must have been retried"
+    print(f"{published} notices delivered exactly once in {runs} outbox runs")
+
+
+async def test_a_notice_answered_too_late_is_sent_again_once_per_late_answer(stub, bot: RunningBot,
+                                                                           clock: Clock) -> None:
+    """Telegram took the message but its answer never came: the outbox cannot tell this from a
+    send that failed, and sends again. Each such late answer may cost one duplicate, no more."""
+    residents_, commenting = bot.app.dp["residents"], bot.app.dp["commenting"]
+    for user_id in range(1400, 1410):
+        await residents_.accept_privacy(user_id, "zh")
+        await commenting.submit(user_id, DRAFT, 18, f"第{user_id}号居民：夜间施工应当提前告知。")
+    stub.inject_faults(0.3, seed=SEED, methods={"sendMessage"}, hold=HOLD)
+    published = await answer_and_publish(bot.app, "已增加告知要求。")
+    runs = await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
+    rows = await feedback_rows(bot.app.db)
+    assert len(rows) == published == 10 and {status for *_, status, _ in rows} == {"sent"}
+    received = received_notices(stub)
+    assert set(received) == {(chat, number) for chat, number, *_ in rows}, "every notice arrived"
+    late = [f for f in stub.faults if f["kind"] == "late"
+            and NOTICE_MARK in next(m["text"] for m in stub.messages(f["chat_id"]) if m["message_id"] == f["message_id"])]
+    duplicates = sum(received.values()) - len(rows)
+    print(f"\n{published} notices in {runs} outbox runs: {len(stub.faults)} faults, {len(late)} answered too late, "
+          f"{duplicates} duplicate messages")
+    assert late, "the seed must produce late answers, or this test proves nothing"
+    assert duplicates == len(late), "each late answer costs one duplicate; nothing else may"

@@ -1,0 +1,138 @@
+"""The database goes away and comes back: PostgreSQL is really stopped (pg_ctl stop -m fast, every
+connection cut) and started again, under the running bot, which is never restarted.
+
+During the outage residents are told, in their language, to try again; a Submit is not
+acknowledged and stores nothing; afterwards the same Submit works. A comment acknowledged before
+is still there. Notices delivered while the database went away arrive once, none is lost.
+The server is a throwaway cluster of the test's own (pg_server.py): the shared one stays up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import Settings
+from tests.backends import redis_url, requires_postgres
+from tests.e2e.botapi_stub import BotAPIStub
+from tests.e2e.conftest import ADMIN_ID
+from tests.e2e.driver import TRACKING, Clock, Person, RunningBot, accept_privacy, comment_via
+from tests.e2e.notice_counts import deliver_everything, feedback_rows, received_notices
+from tests.e2e.pg_server import PgServer
+from tests.e2e.test_faults import DRAFT, LINK, answer_and_publish
+
+pytestmark = requires_postgres
+APOLOGY_ZH, APOLOGY_EN = "抱歉，系统出现问题", "Sorry, something went wrong on our side"
+REDIS_DB = 12  # a Redis database of these tests' own: the e2e fixtures flush theirs
+
+
+@pytest.fixture
+def pg() -> Iterator[PgServer]:
+    server = PgServer().init()
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(params=["sql", "redis"])
+async def conversations(request: pytest.FixtureRequest) -> str | None:
+    """Where conversation state lives: in the database that goes away, or in Redis that stays."""
+    if request.param == "sql":
+        return None
+    from redis.asyncio import Redis
+
+    url = f"{str(redis_url()).rsplit('/', 1)[0]}/{REDIS_DB}"
+    async with Redis.from_url(url) as client:
+        await client.flushdb()
+    return url
+
+
+@pytest.fixture
+async def bot(pg: PgServer, conversations: str | None, stub: BotAPIStub, clock: Clock) -> AsyncIterator[RunningBot]:
+    settings = Settings(_env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
+                        database_url=pg.url(), redis_url=conversations, default_language="zh",
+                        timezone="Asia/Shanghai", admin_ids=[ADMIN_ID], outbox_tick_seconds=3600, quiet_hours="")
+    running = RunningBot(settings, clock)
+    await running.start()
+    yield running
+    if running.app is not None:
+        await running.stop()
+    assert stub.parse_errors == [], stub.parse_errors
+
+
+async def comments_of(bot: RunningBot, user_id: int) -> list[str]:
+    async with bot.app.db.read() as uow:
+        rows = await uow.session.execute(text("SELECT tracking_number FROM comments WHERE resident_id = :user"),
+                                         {"user": user_id})
+        return [row[0] for row in rows.all()]
+
+
+async def test_residents_are_asked_to_retry_during_an_outage_and_nothing_acknowledged_is_lost(
+        stub: BotAPIStub, bot: RunningBot, pg: PgServer) -> None:
+    early, late = Person(stub, 1501, first_name="李华"), Person(stub, 1502, first_name="王芳")
+    alice = Person(stub, 1503, language_code="en", first_name="Alice")
+    for person in (early, late, alice):
+        await accept_privacy(person)
+    acknowledged = await comment_via(early, LINK, "夜间施工应当提前三天告知。")
+    await late.say(f"/start {LINK}")
+    await late.press("提意见")
+    await late.say("施工时间应当公示。")  # the preview with Submit is on the screen
+
+    await asyncio.to_thread(pg.stop)
+    await late.press("提交")
+    assert APOLOGY_ZH in late.alert and not TRACKING.search(late.text + late.alert), "not acknowledged"
+    await alice.say("/start")
+    assert APOLOGY_EN in alice.text
+    await early.say("/mycomments")
+    assert APOLOGY_ZH in early.text
+
+    await asyncio.to_thread(pg.start)  # the bot is not restarted: it must find the database again
+    await late.press("提交")
+    receipt = TRACKING.search(late.text)
+    assert receipt and "意见已收到" in late.text, late.text
+    await alice.say("/start")
+    assert APOLOGY_EN not in alice.text and alice.buttons()
+    await early.say("/mycomments")
+    assert acknowledged in early.text
+    assert await comments_of(bot, early.user_id) == [acknowledged]
+    assert await comments_of(bot, late.user_id) == [receipt.group(0)], "the refused Submit stored nothing"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bot/notifier.py loses 'sent' marks when the database fails: Notifier._flush_sent takes the ids out of "
+    "self._sent before sent_many() runs, so when that raises the ids are gone while their rows stay pending "
+    "under the lease; when the lease ends they are claimed and sent a second time. Fix: put the ids back if "
+    "sent_many() raises, and flush them at the start of deliver_due() before claiming anything."))
+@pytest.mark.parametrize("conversations", ["sql"], indirect=True)
+async def test_notices_sent_as_the_database_goes_away_arrive_once(stub: BotAPIStub, bot: RunningBot, pg: PgServer,
+                                                                  clock: Clock) -> None:
+    residents, commenting = bot.app.dp["residents"], bot.app.dp["commenting"]
+    for user_id in range(1600, 1606):
+        await residents.accept_privacy(user_id, "zh")
+        await commenting.submit(user_id, DRAFT, 18, f"第{user_id}号居民：夜间施工应当提前告知。")
+    published = await answer_and_publish(bot.app, "已增加告知要求。")
+    # Telegram answers slowly (0.5 s, well within the bot's timeout): the database goes away while
+    # notices are on their way, after Telegram took them and before the outbox could mark them sent.
+    stub.inject_faults({"sendMessage": 1.0}, kinds=("late",), hold=0.5)
+    delivery = asyncio.create_task(bot.app.notifier.deliver_due())
+    await stub.wait_for_event("sendMessage", timeout=10)
+    await asyncio.to_thread(pg.stop)
+    with pytest.raises((OSError, SQLAlchemyError)):
+        await delivery
+    stub.stop_faults()
+    before_outage_ended = sum(received_notices(stub).values())
+    with pytest.raises((OSError, SQLAlchemyError)):  # a tick during the outage fails, and changes nothing
+        await bot.app.notifier.deliver_due()
+
+    await asyncio.to_thread(pg.start)
+    runs = await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
+    rows = await feedback_rows(bot.app.db)
+    received = received_notices(stub)
+    print(f"\n{before_outage_ended} of {published} notices reached Telegram as the database went away; "
+          f"after it came back, {runs} outbox runs; received: {sorted(received.values())}")
+    assert len(rows) == published == 6 and {status for *_, status, _ in rows} == {"sent"}
+    assert received == {(chat, number): 1 for chat, number, *_ in rows}, "each notice once: none lost, none doubled"
