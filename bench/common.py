@@ -44,6 +44,11 @@ def rss_mib() -> float:
 
 
 def peak_rss_mib() -> float:
+    """Peak resident memory of this process, from /proc (VmHWM). Not getrusage's ru_maxrss: Linux keeps
+    that across execve, so a spawned child would report its parent's size at the fork as its own peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

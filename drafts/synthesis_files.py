@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import Iterator
 from copy import copy
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from drafts.models import AnswerStatus, CommentStatus
+from drafts.synthesis_feed import in_worker_thread
 
 if TYPE_CHECKING:
     from drafts.synthesis import SynthesisData, SynthesisRow
@@ -82,16 +83,6 @@ class Tally:
         return [(ANSWER_STATUS_ZH[s], self._answers[s]) for s in AnswerStatus] + [(UNANSWERED_ZH, self._answers[None])]
 
 
-async def each(rows: AsyncIterable[SynthesisRow] | Iterable[SynthesisRow]) -> AsyncIterator[SynthesisRow]:
-    """The rows of the data, whether streamed from the database or given as a plain sequence."""
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row
-    else:
-        for row in rows:
-            yield row
-
-
 def _styled(sheet: WriteOnlyWorksheet, **style: object) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet)
     for name, value in style.items():
@@ -100,9 +91,12 @@ def _styled(sheet: WriteOnlyWorksheet, **style: object) -> WriteOnlyCell:
 
 
 async def write_xlsx(data: SynthesisData, stream: BinaryIO) -> int:
-    """Write the workbook as the rows come; returns how many comment rows it holds.
+    """Write the workbook as the rows come, in a worker thread; returns how many comment rows it holds."""
+    return await in_worker_thread(lambda rows: _write_xlsx(data, rows, stream), data.rows)
 
-    A write-only workbook sends each row to a temporary file as it is appended, so memory does not
+
+def _write_xlsx(data: SynthesisData, rows: Iterator[SynthesisRow], stream: BinaryIO) -> int:
+    """A write-only workbook sends each row to a temporary file as it is appended, so memory does not
     grow with the number of comments (a normal openpyxl workbook keeps every cell object)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("意见")
@@ -116,7 +110,7 @@ async def write_xlsx(data: SynthesisData, stream: BinaryIO) -> int:
     templates = [_styled(sheet, alignment=wrap if header in WRAPPED else top,
                          **({"number_format": "yyyy-mm-dd"} if header == "提交日期" else {})) for header in COLUMNS]
     tally = Tally()
-    async for row in each(data.rows):
+    for row in rows:
         tally.add(row)
         line = []
         for template, value in zip(templates, cells(row), strict=True):
@@ -152,14 +146,18 @@ def _summary(sheet: WriteOnlyWorksheet, data: SynthesisData, tally: Tally, bold:
 
 
 async def write_csv(data: SynthesisData, stream: BinaryIO) -> int:
-    """UTF-8 with a BOM: without it Excel reads the file as the local ANSI code page and garbles Chinese.
-    Returns how many comment rows it wrote."""
+    """Write the CSV as the rows come, in a worker thread; returns how many comment rows it holds."""
+    return await in_worker_thread(lambda rows: _write_csv(rows, stream), data.rows)
+
+
+def _write_csv(rows: Iterator[SynthesisRow], stream: BinaryIO) -> int:
+    """UTF-8 with a BOM: without it Excel reads the file as the local ANSI code page and garbles Chinese."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     count = 0
     try:
         writer = csv.writer(text)
         writer.writerow(COLUMNS)
-        async for row in each(data.rows):
+        for row in rows:
             writer.writerow([_csv_value(value) for value in cells(row)])
             count += 1
         text.flush()

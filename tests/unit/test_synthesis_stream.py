@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 
+from drafts import synthesis_files
 from drafts.models import AnswerStatus, CommentStatus, Draft, DraftStatus
 from drafts.parser import parse_document
 from drafts.staff import StaffRole
@@ -114,3 +116,26 @@ async def test_the_csv_writes_streamed_rows_in_order():
     assert await write_csv(SynthesisData(DRAFT, NOW, source), stream) == 300
     rows = list(csv.reader(io.StringIO(stream.getvalue().decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == [f"YJ-2026-{n:06d}" for n in range(1, 301)]
+
+
+@pytest.mark.parametrize("write", [write_xlsx, write_csv])
+async def test_the_file_is_laid_out_off_the_event_loop_while_rows_are_read_on_it(write, monkeypatch):
+    # A big synthesis takes tens of seconds of openpyxl work: on the event loop it would stall the bot.
+    threads: dict[str, set[int]] = {"layout": set(), "source": set()}
+    lay_out = synthesis_files.cells
+
+    def recording(row: SynthesisRow) -> list[object]:
+        threads["layout"].add(threading.get_ident())
+        return lay_out(row)
+
+    class Recorded(Source):
+        async def __aiter__(self) -> AsyncIterator[SynthesisRow]:
+            async for item in super().__aiter__():
+                threads["source"].add(threading.get_ident())
+                yield item
+
+    monkeypatch.setattr(synthesis_files, "cells", recording)
+    source = Recorded(1100)  # more than one batch between the threads
+    assert await write(SynthesisData(DRAFT, NOW, source), io.BytesIO()) == 1100
+    assert threads["source"] == {threading.get_ident()}  # the stream (and its database session) stays here
+    assert threads["layout"] and threading.get_ident() not in threads["layout"]
