@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 from pydantic import ValidationError
@@ -16,9 +17,21 @@ async def main(settings: Settings) -> None:
 
     app = await build(settings)
     try:
-        await app.run_polling()
+        if settings.webhook_mode:
+            await app.run_webhook(stop_on_signals())
+        else:
+            await app.run_polling()  # aiogram stops polling on SIGINT/SIGTERM itself
     finally:
         await app.close()
+
+
+def stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT or SIGTERM (systemd, docker stop): the webhook server finishes what it is handling."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
 
 
 def run() -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["zh", "en"]
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class StorageSettings(BaseSettings):
@@ -52,6 +54,12 @@ class Settings(StorageSettings):
     quiet_hours: str = "21:00-08:00"  # resident notices wait for the morning; empty: no quiet hours
     reminder_days: int = Field(default=3, ge=0, le=60)  # remind this many days before a deadline
     unanswered_warning_days: int = Field(default=15, ge=0, le=365)  # warn editors after closing
+    housekeeping_tick_seconds: float = Field(default=60.0, gt=0, le=86400)  # deadlines, reminders, digest
+    # Webhook mode (several instances behind a load balancer); empty WEBHOOK_URL: long polling.
+    webhook_url: str = ""  # the public https:// base URL; Telegram posts to <it>/telegram/webhook
+    webhook_secret: SecretStr = Field(default="", validate_default=True)  # type: ignore[assignment]
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
     # Flood control: more than this many messages/button presses from one person within the window
     # gets one "slow down" notice, and the rest is dropped until the window passes.
     flood_messages: int = Field(default=20, ge=1, le=10000)
@@ -99,6 +107,31 @@ class Settings(StorageSettings):
         if unknown or not value:
             raise ValueError(f"unknown ISO 639-1 codes: {', '.join(unknown) or '(none given)'}")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not (value.startswith("https://") and len(value) > len("https://")):
+            raise ValueError("expected the public https:// address Telegram will post to (Telegram sends "
+                             "webhooks over HTTPS only), or nothing for long polling")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_with_webhook(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        secret = value.get_secret_value()
+        if not secret and info.data.get("webhook_url"):
+            # Without it anyone who guesses the URL could post forged updates.
+            raise ValueError("required when WEBHOOK_URL is set")
+        if secret and not WEBHOOK_SECRET_SHAPE.fullmatch(secret):
+            raise ValueError("expected 1 to 256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule)")
+        return value
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.webhook_url)
+
 
 def describe_error(error: ValidationError) -> str:
     """One clear line naming the first bad setting, as the environment variable people set."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,14 +15,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.i18n import make_i18n
 from bot.middlewares import ApologyMiddleware, ResidentLocaleMiddleware, ResidentMiddleware
 from bot.notifier import Notifier
-from bot.scheduler import make_scheduler
+from bot.scheduler import Scheduler, make_scheduler
 from bot.throttling import install_flood_control
 from drafts.answering import Answering
 from drafts.bundled import seed_bundled_drafts
@@ -42,6 +42,7 @@ from handlers import routers
 from handlers.notices import NoticeRenderer
 from storage.database import SqlDatabase
 from storage.fsm import SqlStorage
+from storage.job_lock import JobLocks
 from storage.migrate import migrate
 from storage.outbox_queue import OutboxQueue
 
@@ -73,19 +74,48 @@ class Yijian:
     i18n: I18n
     notifier: Notifier
     housekeeping: Housekeeping
-    scheduler: AsyncIOScheduler | None = None
+    locks: JobLocks
+    scheduler: Scheduler | None = None
+
+    def _start_scheduler(self) -> None:
+        self.scheduler = make_scheduler(self.notifier, self.housekeeping, self.locks,
+                                        self.settings.outbox_tick_seconds, self.settings.housekeeping_tick_seconds)
+        self.scheduler.start()
 
     async def run_polling(self, handle_signals: bool = True, polling_timeout: int = 30) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)
         await register_commands(self.bot, self.i18n)
-        self.scheduler = make_scheduler(self.notifier, self.housekeeping, self.settings.outbox_tick_seconds)
-        self.scheduler.start()
+        self._start_scheduler()
         log.info("Yijian is polling %s", self.settings.telegram_api_url)
         try:
             await self.dp.start_polling(self.bot, handle_signals=handle_signals, polling_timeout=polling_timeout,
                                         close_bot_session=False)
         finally:
-            self.scheduler.shutdown(wait=False)
+            await self.scheduler.stop()
+
+    async def run_webhook(self, stop: asyncio.Event) -> None:
+        """Serves Telegram's webhook (bot/webhook.py) until `stop` is set; the scheduler ticks as when
+        polling. The webhook is not deleted on the way out: other instances may still be serving it."""
+        from bot.webhook import WEBHOOK_PATH, make_app, probes, serve
+
+        secret = self.settings.webhook_secret.get_secret_value()
+        app = make_app(self.bot, self.dp, secret, probes(self.db, self.dp))
+
+        async def announce() -> None:
+            await self.bot.set_webhook(self.settings.webhook_url + WEBHOOK_PATH, secret_token=secret,
+                                       allowed_updates=self.dp.resolve_used_update_types(),
+                                       drop_pending_updates=False)
+            await register_commands(self.bot, self.i18n)
+
+        self._start_scheduler()
+        assert self.scheduler is not None
+        try:
+            # The ticks stop before the server does: a delivery must not lose the bot's session mid-send.
+            await serve(app, self.settings.webhook_host, self.settings.webhook_port, stop, announce,
+                        self.scheduler.stop)
+        finally:
+            if self.scheduler.running:  # serve failed before `stop` (the port was taken, say)
+                await self.scheduler.stop()
 
     async def close(self) -> None:
         await self.dp.storage.close()
@@ -96,8 +126,10 @@ class Yijian:
 
 async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
     db = SqlDatabase(settings.database_url)
-    await migrate(db.write_engine)
-    seeded = await seed_bundled_drafts(db, clock(), settings.consultation_days)
+    locks = JobLocks(db.write_engine)
+    async with locks.hold("start-up"):  # instances starting together: one migrates and seeds, then the next
+        await migrate(db.write_engine)
+        seeded = await seed_bundled_drafts(db, clock(), settings.consultation_days)
     if seeded:
         log.info("loaded %d bundled drafts, open for %d days", seeded, settings.consultation_days)
     i18n = make_i18n(settings.default_language)
@@ -140,4 +172,4 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
                         parse_quiet_hours(settings.quiet_hours), settings.send_rate_global,
                         settings.send_rate_per_chat, settings.outbox_max_attempts)
     housekeeping = Housekeeping(db, clock, settings.zone, settings.reminder_days, settings.unanswered_warning_days)
-    return Yijian(settings, db, bot, dp, i18n, notifier, housekeeping)
+    return Yijian(settings, db, bot, dp, i18n, notifier, housekeeping, locks)
