@@ -65,6 +65,9 @@ class Notifier:
 
         A pipeline rather than batch by batch: the next rows are claimed and prepared while the
         workers send the ones before, so the rate does not dip at every claim."""
+        # Marks left from a run the database failed go first: claiming before them could take their
+        # rows again once the lease has run out, and send them twice.
+        await self._flush_sent()
         queue: asyncio.Queue[Notice | None] = asyncio.Queue(maxsize=self._queued)
         before = self.delivered
         workers = [asyncio.create_task(self._work(queue)) for _ in range(self._workers)]
@@ -101,7 +104,13 @@ class Notifier:
         async with self._marking:
             ids, self._sent = self._sent, []
             if ids:
-                await self._queue.sent_many(ids, self._clock())
+                try:
+                    await self._queue.sent_many(ids, self._clock())
+                except BaseException:
+                    # The database failed: keep the marks for the next write. Dropping them would let
+                    # the rows' leases run out and the messages go out a second time.
+                    self._sent[:0] = ids
+                    raise
 
     def _limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)
@@ -142,9 +151,9 @@ class Notifier:
                     await self._retry_later(notice, repr(error))
                     return False
             self._sent.append(notice.id)
+            self.delivered += 1
             if len(self._sent) >= FLUSH_EVERY and not self._marking.locked():
                 await self._flush_sent()  # concurrent writes would only queue for SQLite's write lock
-            self.delivered += 1
             return True
         await self._queue.retry(notice.id, self._clock() + timedelta(seconds=5), "429 repeatedly")
         return False

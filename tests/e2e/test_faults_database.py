@@ -102,11 +102,6 @@ async def test_residents_are_asked_to_retry_during_an_outage_and_nothing_acknowl
     assert await comments_of(bot, late.user_id) == [receipt.group(0)], "the refused Submit stored nothing"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bot/notifier.py loses 'sent' marks when the database fails: Notifier._flush_sent takes the ids out of "
-    "self._sent before sent_many() runs, so when that raises the ids are gone while their rows stay pending "
-    "under the lease; when the lease ends they are claimed and sent a second time. Fix: put the ids back if "
-    "sent_many() raises, and flush them at the start of deliver_due() before claiming anything."))
 @pytest.mark.parametrize("conversations", ["sql"], indirect=True)
 async def test_notices_sent_as_the_database_goes_away_arrive_once(stub: BotAPIStub, bot: RunningBot, pg: PgServer,
                                                                   clock: Clock) -> None:
