@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 
@@ -11,7 +11,10 @@ async def show(target: Message | CallbackQuery, text: str, markup: InlineKeyboar
     if isinstance(target, Message):
         await target.answer(text, reply_markup=markup)
         return
-    await target.answer()
+    try:
+        await target.answer()
+    except (TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError):
+        pass  # it only stops the button's spinner; the screen below (a receipt, say) must still come
     message = target.message
     if isinstance(message, Message) and message.text is not None:
         try:

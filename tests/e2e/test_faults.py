@@ -96,6 +96,10 @@ async def test_residents_comment_and_get_each_notice_once_while_telegram_fails(s
     # Notices: Telegram fails a quarter of the sends; a refused or timed-out send is retried.
     stub.inject_faults(FRACTION, seed=SEED + 1, methods={"sendMessage"}, kinds=("5xx", "429", "timeout"), hold=HOLD)
     published = await answer_and_publish(bot.app, "已在第十九条中增加限制。")
+    receipts = sum(len(r.receipts()) for r in patient)
+    assert published >= receipts
+    # The rest were committed but their receipt failed at Telegram; told to try again, the resident did.
+    print(f"{published - receipts} comments stored without a receipt")
     runs = await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
     rows = await feedback_rows(bot.app.db)
     assert len(rows) == published and {status for *_, status, _ in rows} == {"sent"}
@@ -127,3 +131,22 @@ async def test_a_notice_answered_too_late_is_sent_again_once_per_late_answer(stu
           f"{duplicates} duplicate messages")
     assert late, "the seed must produce late answers, or this test proves nothing"
     assert duplicates == len(late), "each late answer costs one duplicate; nothing else may"
+
+
+@pytest.mark.parametrize("kind", ["5xx", "429", "timeout"])
+async def test_the_receipt_comes_even_if_telegram_fails_to_stop_the_buttons_spinner(stub, bot: RunningBot,
+                                                                                  kind: str) -> None:
+    """Answering the button press only stops its spinner: a failure there must not cost the receipt,
+    or the resident, told to try again, submits the comment a second time."""
+    person = Person(stub, 1350, first_name="李华")
+    await accept_privacy(person)
+    await person.say(f"/start {LINK}")
+    await person.press("提意见")
+    await person.say("施工时间应当公示。")
+    preview = stub.last_message(person.user_id)
+    stub.inject_faults({"answerCallbackQuery": 1.0}, kinds=(kind,), hold=HOLD)
+    stub.press(person.user_id, preview["message_id"], stub.button_data(preview, "提交"), **person.who)
+    await settle(stub)
+    assert [f["method"] for f in stub.faults] == ["answerCallbackQuery"] * len(stub.faults) and stub.faults
+    [number] = PatientResident(person).receipts()
+    assert (await bot.app.dp["commenting"].track(number)).resident_id == person.user_id
