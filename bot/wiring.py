@@ -99,6 +99,9 @@ class Yijian:
         from bot.webhook import WEBHOOK_PATH, make_app, probes, serve
 
         secret = self.settings.webhook_secret.get_secret_value()
+        if not self.settings.redis_url:
+            # Conversation state in SQL with an in-process lock: a second instance would race this one.
+            log.warning("webhook mode without REDIS_URL: run a single instance (several need Redis)")
         app = make_app(self.bot, self.dp, secret, probes(self.db, self.dp))
 
         async def announce() -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from drafts.answering import Answering
 from drafts.models import AnswerStatus
+from handlers.staff_callbacks import StaffDraftCb
 from storage.database import SqlDatabase
 from storage.tables import AuditRow, DraftRow, NotificationRow
 from tests import backends
@@ -88,11 +89,20 @@ async def test_two_instances_serve_the_same_residents_once(tmp_path: Path, empty
             assert {c.tracking_number for c in comments} == {r.receipts()[0] for r in residents}
             conversed = time.monotonic()
 
-            # Staff publish an answer to every comment; both instances deliver the outbox.
-            mark = stub.mark()
+            # Staff answer every comment, and publish in the bot with 确定发布 pressed twice, once on each
+            # instance; both instances deliver the outbox.
             answering = Answering(db, lambda: datetime.now(UTC))
             assert await answering.answer(admin, [c.id for c in comments], AnswerStatus.ADOPTED, "已采纳，谢谢。") == 6
-            assert await answering.publish(admin, DRAFT) == RESIDENTS
+            editor = Resident(stub, admin, "王主任")
+            await editor.say(a, "/staff")
+            ask = StaffDraftCb(draft=DRAFT, action="publish_answers").pack()
+            mark = stub.mark()
+            assert await b.post(stub.press(admin, stub.last_message(admin)["message_id"], ask, check=False)) == 200
+            presses = [editor.press_update("确定发布"), editor.press_update("确定发布")]
+            assert await asyncio.gather(a.post(presses[0]), b.post(presses[1])) == [200, 200]
+            said = [str(e["params"].get("text")) for e in stub.events[mark:] if e["chat_id"] == admin]
+            assert sum(f"已发布{RESIDENTS}条反馈" in t for t in said) == 1, said
+            assert sum("没有待发布的反馈" in t for t in said) == 1, said
 
             def notified() -> Counter[int]:
                 return Counter(e["chat_id"] for e in stub.events[mark:]
