@@ -10,12 +10,17 @@ The server is a throwaway cluster of the test's own (pg_server.py): the shared o
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+import storage.database
 from bot.config import Settings
 from tests.backends import redis_url, requires_postgres
 from tests.e2e.botapi_stub import BotAPIStub
@@ -25,9 +30,7 @@ from tests.e2e.notice_counts import deliver_everything, feedback_rows, received_
 from tests.e2e.pg_server import PgServer
 from tests.e2e.test_faults import DRAFT, LINK, answer_and_publish
 
-pytestmark = requires_postgres
 APOLOGY_ZH, APOLOGY_EN = "抱歉，系统出现问题", "Sorry, something went wrong on our side"
-REDIS_DB = 12  # a Redis database of these tests' own: the e2e fixtures flush theirs
 
 
 @pytest.fixture
@@ -45,23 +48,30 @@ async def conversations(request: pytest.FixtureRequest) -> str | None:
         return None
     from redis.asyncio import Redis
 
-    url = f"{str(redis_url()).rsplit('/', 1)[0]}/{REDIS_DB}"
+    url = redis_url()  # the database number this test run claimed for itself
+    assert url, "the PostgreSQL pass brings Redis"
     async with Redis.from_url(url) as client:
         await client.flushdb()
     return url
 
 
-@pytest.fixture
-async def bot(pg: PgServer, conversations: str | None, stub: BotAPIStub, clock: Clock) -> AsyncIterator[RunningBot]:
+@asynccontextmanager
+async def running_bot(database_url: str, conversations: str | None, stub: BotAPIStub,
+                      clock: Clock) -> AsyncIterator[RunningBot]:
     settings = Settings(_env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
-                        database_url=pg.url(), redis_url=conversations, default_language="zh",
+                        database_url=database_url, redis_url=conversations, default_language="zh",
                         timezone="Asia/Shanghai", admin_ids=[ADMIN_ID], outbox_tick_seconds=3600, quiet_hours="")
     running = RunningBot(settings, clock)
     await running.start()
     yield running
-    if running.app is not None:
-        await running.stop()
+    await running.stop()
     assert stub.parse_errors == [], stub.parse_errors
+
+
+@pytest.fixture
+async def bot(pg: PgServer, conversations: str | None, stub: BotAPIStub, clock: Clock) -> AsyncIterator[RunningBot]:
+    async with running_bot(pg.url(), conversations, stub, clock) as running:
+        yield running
 
 
 async def comments_of(bot: RunningBot, user_id: int) -> list[str]:
@@ -71,6 +81,7 @@ async def comments_of(bot: RunningBot, user_id: int) -> list[str]:
         return [row[0] for row in rows.all()]
 
 
+@requires_postgres
 async def test_residents_are_asked_to_retry_during_an_outage_and_nothing_acknowledged_is_lost(
         stub: BotAPIStub, bot: RunningBot, pg: PgServer) -> None:
     early, late = Person(stub, 1501, first_name="李华"), Person(stub, 1502, first_name="王芳")
@@ -102,6 +113,7 @@ async def test_residents_are_asked_to_retry_during_an_outage_and_nothing_acknowl
     assert await comments_of(bot, late.user_id) == [receipt.group(0)], "the refused Submit stored nothing"
 
 
+@requires_postgres
 @pytest.mark.parametrize("conversations", ["sql"], indirect=True)
 async def test_notices_sent_as_the_database_goes_away_arrive_once(stub: BotAPIStub, bot: RunningBot, pg: PgServer,
                                                                   clock: Clock) -> None:
@@ -112,13 +124,15 @@ async def test_notices_sent_as_the_database_goes_away_arrive_once(stub: BotAPISt
     published = await answer_and_publish(bot.app, "已增加告知要求。")
     # Telegram answers slowly (0.5 s, well within the bot's timeout): the database goes away while
     # notices are on their way, after Telegram took them and before the outbox could mark them sent.
-    stub.inject_faults({"sendMessage": 1.0}, kinds=("late",), hold=0.5)
+    # Some sends fail (5xx) at that time: their retry cannot be written down, yet they must come.
+    stub.inject_faults({"sendMessage": 1.0}, kinds=("late", "5xx"), hold=0.5, seed=3)
     delivery = asyncio.create_task(bot.app.notifier.deliver_due())
     await stub.wait_for_event("sendMessage", timeout=10)
     await asyncio.to_thread(pg.stop)
     with pytest.raises((OSError, SQLAlchemyError)):
         await delivery
     stub.stop_faults()
+    assert {f["kind"] for f in stub.faults} == {"late", "5xx"}, stub.faults
     before_outage_ended = sum(received_notices(stub).values())
     with pytest.raises((OSError, SQLAlchemyError)):  # a tick during the outage fails, and changes nothing
         await bot.app.notifier.deliver_due()
@@ -131,3 +145,50 @@ async def test_notices_sent_as_the_database_goes_away_arrive_once(stub: BotAPISt
           f"after it came back, {runs} outbox runs; received: {sorted(received.values())}")
     assert len(rows) == published == 6 and {status for *_, status, _ in rows} == {"sent"}
     assert received == {(chat, number): 1 for chat, number, *_ in rows}, "each notice once: none lost, none doubled"
+
+
+@contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Another program (a backup, the command line) holds SQLite's write lock until the block ends."""
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def test_sqlite_locked_for_a_moment_is_waited_for_and_locked_for_long_is_an_apology(
+        stub: BotAPIStub, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded database has no outage but a lock: writes wait up to the busy timeout (30 s,
+    here 2 s so the test is short), then fail. Reads go on beside the lock (WAL)."""
+    monkeypatch.setattr(storage.database, "SQLITE_BUSY_TIMEOUT_SECONDS", 2)
+    path = tmp_path / "yijian.db"
+    async with running_bot(f"sqlite+aiosqlite:///{path}", None, stub, clock) as bot:
+        early, brief, late = (Person(stub, 1701 + n, first_name=name) for n, name in enumerate(["李华", "赵敏", "王芳"]))
+        for person in (early, brief, late):
+            await accept_privacy(person)
+        acknowledged = await comment_via(early, LINK, "夜间施工应当提前三天告知。")
+        for person in (brief, late):
+            await person.say(f"/start {LINK}")
+            await person.press("提意见")
+            await person.say(f"第{person.user_id}号居民：施工时间应当公示。")
+
+        with write_lock(path):  # held half a second, while the Submit waits for it
+            pressed = asyncio.create_task(brief.press("提交"))
+            await asyncio.sleep(0.5)
+        released = time.monotonic()
+        await pressed
+        assert "意见已收到" in brief.text and APOLOGY_ZH not in brief.alert, "a short lock is waited out"
+        assert brief.replies[-1]["time"] > released, "the receipt came only once the lock was gone"
+
+        with write_lock(path):
+            await late.press("提交")
+            assert APOLOGY_ZH in late.alert and not TRACKING.search(late.text)
+            await early.say("/mycomments")
+            assert acknowledged in early.text, "reads go on while another program writes"
+        await late.press("提交")
+        assert "意见已收到" in late.text
+        assert await comments_of(bot, early.user_id) == [acknowledged]
+        assert len(await comments_of(bot, late.user_id)) == 1 == len(await comments_of(bot, brief.user_id))
