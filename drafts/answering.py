@@ -18,6 +18,7 @@ from drafts.notices import NewNotice, NoticeKind, feedback_key
 from drafts.ports import Database
 from drafts.staff import Permission
 from drafts.staff_directory import audit, authorize
+from drafts.text import storable
 
 REPLY_LIMIT = 2000
 
@@ -29,7 +30,7 @@ class Answering:
 
     async def answer(self, actor: int, comment_ids: list[int], status: AnswerStatus, reply: str) -> int:
         """Save the same answer for each comment; returns how many were answered."""
-        reply = reply.strip()
+        reply = storable(reply).strip()
         if not reply or len(reply) > REPLY_LIMIT:
             raise ReplyRequired()  # every status needs its reason or reply, within the limit
         now = self._clock()

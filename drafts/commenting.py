@@ -26,6 +26,7 @@ from drafts.errors import (
 )
 from drafts.models import Comment, CommentStatus, Draft, NewComment
 from drafts.ports import Database, LanguageDetector, UnitOfWork
+from drafts.text import storable
 from drafts.tracking import format_tracking_number
 
 COMMENT_LIMIT = 2000
@@ -33,7 +34,7 @@ COMMENT_LIMIT = 2000
 
 def check_comment_text(text: str, limit: int = COMMENT_LIMIT) -> str:
     """The text as it will be stored, or the reason it cannot be."""
-    text = text.strip()
+    text = storable(text).strip()
     if not text:
         raise EmptyComment()
     if len(text) > limit:
@@ -64,7 +65,7 @@ class Commenting:
             sequence = await uow.comments.next_sequence(year)
             comment = await uow.comments.add(
                 NewComment(draft_id, article_number, resident_id, text, self._detector.detect(text),
-                           (signed_name or "").strip() or None, now),
+                           storable(signed_name or "").strip() or None, now),
                 format_tracking_number(year, sequence),
             )
             await uow.commit()

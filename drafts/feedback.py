@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from drafts.errors import CommentNotFound, ConsultationError, NotYourComment
 from drafts.models import Answer, Comment, CommentStatus, Rating, RatingRecord
 from drafts.ports import Database
+from drafts.text import storable
 
 RATING_WINDOW = timedelta(days=7)
 FOLLOW_UP_LIMIT = 1000
@@ -93,7 +94,7 @@ class Feedback:
         return record
 
     async def follow_up(self, resident_id: int, comment_id: int, text: str) -> RatingRecord:
-        text = text.strip()[:FOLLOW_UP_LIMIT]
+        text = storable(text).strip()[:FOLLOW_UP_LIMIT]
         async with self._db.write() as uow:
             comment = await uow.comments.get(comment_id)
             if comment is None or comment.resident_id != resident_id:

@@ -15,6 +15,7 @@ from drafts.models import Comment
 from drafts.ports import Database, UnitOfWork
 from drafts.staff import Permission
 from drafts.staff_directory import audit, authorize
+from drafts.text import storable
 
 REASON_LIMIT = 500
 
@@ -58,7 +59,7 @@ class Moderation:
 
 
 def _reason(reason: str) -> str:
-    reason = reason.strip()
+    reason = storable(reason).strip()
     if not reason:
         raise ReplyRequired()
     return reason[:REASON_LIMIT]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import PurePath
 
+from drafts.text import storable
+
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long regulation is ~100 KB; anything far larger is a mistake
 SUPPORTED = (".txt", ".md", ".docx")
 
@@ -22,11 +24,11 @@ def document_text(file_name: str, content: bytes) -> str:
     if len(content) > MAX_UPLOAD_BYTES:
         raise UnsupportedUpload("size")
     if suffix == ".docx":
-        return _docx_text(content)
+        return storable(_docx_text(content))
     # Chinese text files from Windows are often GB18030 rather than UTF-8.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return content.decode(encoding)
+            return storable(content.decode(encoding))
         except UnicodeDecodeError:
             continue
     raise UnsupportedUpload("encoding")

@@ -6,7 +6,18 @@ Callback data comes from the client and can be forged: handlers re-check everyth
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Numbers as the database and date arithmetic can take them. A forged value outside (2**31 would
+# overflow PostgreSQL's INTEGER; a negative page, OFFSET) fails to unpack, so the press is answered
+# as a stale button instead of failing a query.
+Id = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]  # drafts, chapters, articles, comments
+Page = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Days = Annotated[int, Field(ge=-1, le=3650)]
+UserId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # Telegram ids: BIGINT
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -14,24 +25,24 @@ class MenuCb(CallbackData, prefix="m"):
 
 
 class DraftCb(CallbackData, prefix="d"):
-    draft: int
+    draft: Id
     note: bool = False
 
 
 class ChapterCb(CallbackData, prefix="c"):
-    draft: int
-    chapter: int
-    page: int = 0
+    draft: Id
+    chapter: Id
+    page: Page = 0
 
 
 class ArticleCb(CallbackData, prefix="a"):
-    draft: int
-    number: int
+    draft: Id
+    number: Id
 
 
 class CommentOnCb(CallbackData, prefix="w"):
-    draft: int
-    article: int  # 0: the whole draft
+    draft: Id
+    article: Id  # 0: the whole draft
 
 
 class PreviewCb(CallbackData, prefix="p"):
@@ -39,11 +50,11 @@ class PreviewCb(CallbackData, prefix="p"):
 
 
 class MineCb(CallbackData, prefix="my"):
-    page: int = 0
+    page: Page = 0
 
 
 class MyCommentCb(CallbackData, prefix="mc"):
-    comment: int
+    comment: Id
     action: str  # view | edit | withdraw | confirm
 
 
@@ -64,9 +75,9 @@ class SubscribeCb(CallbackData, prefix="n"):
 
 
 class ResultsCb(CallbackData, prefix="r"):
-    draft: int  # 0: the list of past consultations
+    draft: Id  # 0: the list of past consultations
 
 
 class RatingCb(CallbackData, prefix="rt"):
-    comment: int
+    comment: Id
     rating: str  # satisfied | basically_satisfied | not_satisfied

@@ -15,7 +15,7 @@ from html import escape
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ async def bot_link(bot: Bot) -> str:
     return f'<a href="https://t.me/{username}">@{username}</a>' if username else escape(me.first_name)
 
 
-async def stay_quiet() -> None:
+async def stay_quiet(event: TelegramObject) -> None:
     """Channel posts, edits in groups, other membership changes: nothing to say."""
 
 

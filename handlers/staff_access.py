@@ -40,7 +40,9 @@ def is_staff_callback(data: str | None) -> bool:
 
 
 async def refuse_command(message: Message, state: FSMContext, staff_directory: StaffDirectory) -> None:
-    await staff_directory.record_denied(message.from_user.id, f"command:{(message.text or '').split()[0][:40]}")
+    # aiogram's Command filter also matches a photo's caption: the command may not be in message.text.
+    words = (message.text or message.caption or "").split() or [""]
+    await staff_directory.record_denied(message.from_user.id, f"command:{words[0][:40]}")
     await message.answer(_("I do not know this command.") + " " + expectation(await state.get_state()))
 
 

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Days, Id, Page, UserId
+
 
 class StaffMenuCb(CallbackData, prefix="s_m"):
     to: str  # home | drafts | archived | publish | staff | audit
 
 
 class StaffDraftCb(CallbackData, prefix="s_d"):
-    draft: int
+    draft: Id
     # view | articles | stats | chart | xlsx | csv | revise | extend | close | close_ok | archive | archive_ok
     # | publish_answers | publish_answers_ok
     action: str = "view"
 
 
 class StaffDeadlineCb(CallbackData, prefix="s_p"):
-    days: int  # 15 / 30 / 45; 0: type a date; -1: cancel the upload
+    days: Days  # 15 / 30 / 45; 0: type a date; -1: cancel the upload
 
 
 class StaffReviseCb(CallbackData, prefix="s_r"):
@@ -29,30 +31,30 @@ class StaffReviseCb(CallbackData, prefix="s_r"):
 
 
 class StaffExtendCb(CallbackData, prefix="s_x"):
-    draft: int
-    days: int  # added to the current deadline; 0: type a date
+    draft: Id
+    days: Days  # added to the current deadline; 0: type a date
 
 
 class StaffArticlesCb(CallbackData, prefix="s_a"):
-    draft: int
-    page: int = 0
+    draft: Id
+    page: Page = 0
 
 
 class StaffCommentsCb(CallbackData, prefix="s_c"):
-    draft: int
-    article: int = -1  # -1: every comment; 0: comments on the whole draft; n: article n
+    draft: Id
+    article: Id = -1  # -1: every comment; 0: comments on the whole draft; n: article n
     unanswered: bool = False
-    page: int = 0
+    page: Page = 0
 
 
 class StaffCommentCb(CallbackData, prefix="s_k"):
-    comment: int
+    comment: Id
     action: str = "view"  # view | answer | hide | unhide | block | unblock
 
 
 class StaffBulkCb(CallbackData, prefix="s_b"):
-    draft: int
-    article: int  # 0: comments on the whole draft
+    draft: Id
+    article: Id  # 0: comments on the whole draft
 
 
 class StaffAnswerStatusCb(CallbackData, prefix="s_s"):
@@ -60,7 +62,7 @@ class StaffAnswerStatusCb(CallbackData, prefix="s_s"):
 
 
 class StaffMemberCb(CallbackData, prefix="s_u"):
-    user: int
+    user: UserId
     action: str = "view"  # view | admin | editor | viewer | remove | remove_ok
 
 

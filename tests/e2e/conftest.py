@@ -56,8 +56,9 @@ def settings(
         database_url=fresh_database_url, redis_url=redis_url,
         default_language="zh", timezone="Asia/Shanghai", admin_ids=[ADMIN_ID],
         # Tests deliver the outbox themselves (bot.app.notifier.deliver_due) unless they ask for ticks,
-        # and the quiet hours are off unless a test sets them with its own clock.
-        outbox_tick_seconds=3600, quiet_hours="",
+        # and the quiet hours are off unless a test sets them with its own clock. Flood control is off too
+        # (tests press faster than people can); test_flood.py switches it on with the production defaults.
+        outbox_tick_seconds=3600, quiet_hours="", flood_messages=10_000,
     ).model_copy(update=settings_overrides)
 
 

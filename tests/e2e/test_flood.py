@@ -37,6 +37,10 @@ def said_to(stub: BotAPIStub, user_id: int, after: int) -> list[str]:
     return texts + [str(e["params"].get("text") or "") for e in answers if e["params"]["callback_query_id"] in theirs]
 
 
+PRODUCTION = {name: Settings.model_fields[name].default for name in ("flood_messages", "flood_window_seconds")}
+
+
+@pytest.mark.parametrize("settings_overrides", [PRODUCTION], indirect=True)
 async def test_a_flood_is_throttled_once_and_loses_nothing(stub: BotAPIStub, bot: RunningBot,
                                                            settings: Settings) -> None:
     flooder, other = Person(stub, 7_100_001, first_name="甲"), Person(stub, 7_100_002, first_name="乙")

@@ -3,6 +3,11 @@ and then stays quiet; channel posts are ignored; a resident's own chat is unaffe
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
+import pytest
+
 from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.driver import Person, RunningBot, accept_privacy
 from tests.e2e.raw_updates import send_channel_post, send_edit, send_membership, send_message, send_press
@@ -10,6 +15,14 @@ from tests.e2e.test_flood import settle
 
 GROUP, SUPERGROUP, CHANNEL = -4_200_001, -1_004_200_002, -1_004_200_003
 NOTICE = "只在私聊中工作"
+
+
+@pytest.fixture(autouse=True)
+def no_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Quiet must not mean failing: no update may fail (the Apology middleware logs "update failed")."""
+    caplog.set_level(logging.INFO)
+    yield
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def sent_to(stub: BotAPIStub, chat_id: int) -> list[dict]:
