@@ -15,7 +15,8 @@ scope, ...) arrive as JSON-encoded strings. Every answer is
 Records the tests read:
 * event (``stub.events``): index, method, params (decoded; an upload is a dict
   file_name/mime_type/content), chat_id (int or None), message (a snapshot of the
-  stored message after the call, or None), error (description or None), time.
+  stored message after the call, or None), error (description or None), time (when recorded),
+  received (when the request arrived: earlier than time for a request held by a fault).
   getUpdates calls are not recorded.
 * stored bot message (``stub.messages(chat_id)``, updated in place by edits):
   chat_id, message_id, date, method (the sending method), last_method, text (as
@@ -247,6 +248,7 @@ class BotAPIStub:
         name, handler = self._handlers.get(request.match_info["method"].lower(),
                                            (request.match_info["method"], None))
         polling = name == "getUpdates"
+        received = time.monotonic()
         if not polling:
             self._inflight += 1
             self._touch()
@@ -265,14 +267,14 @@ class BotAPIStub:
                 result, message = handler(params) if handler else (True, None)
             except (KeyError, ValueError, TypeError) as e:   # missing/malformed parameter
                 raise BotAPIError(400, f"Bad Request: invalid parameters: {e!r}") from None
-            self._record(name, params, message)
+            self._record(name, params, message, received=received)
             if fault is not None:   # "late": done and recorded, but the answer comes too late
                 fault["message_id"] = (message or {}).get("message_id")
                 await self._hold(fault["hold"])
             return self._reply(result)
         except BotAPIError as e:
             if not polling:
-                self._record(name, params, None, error=e.description)
+                self._record(name, params, None, error=e.description, received=received)
             return self._reply(None, e)
         finally:
             if not polling:
@@ -296,11 +298,13 @@ class BotAPIStub:
         self.downloads.append(path)
         return web.Response(body=record["content"], content_type="application/octet-stream")
 
-    def _record(self, method: str, params: dict, message: dict | None, error: str | None = None) -> None:
+    def _record(self, method: str, params: dict, message: dict | None, error: str | None = None,
+                received: float | None = None) -> None:
         chat_id = params.get("chat_id")
         chat_id = int(chat_id) if isinstance(chat_id, (int, str)) and str(chat_id).lstrip("-").isdigit() else chat_id
         self.events.append({"index": len(self.events), "method": method, "params": params, "chat_id": chat_id,
-                            "message": copy.deepcopy(message), "error": error, "time": time.monotonic()})
+                            "message": copy.deepcopy(message), "error": error, "time": time.monotonic(),
+                            "received": received or time.monotonic()})
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()

@@ -13,10 +13,14 @@ The database outage is in test_faults_database.py.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from sqlalchemy import func, select
 
 from drafts.models import AnswerStatus
 from drafts.ports import ALL_ARTICLES
+from storage.tables import NotificationRow, as_utc
 from tests.e2e import driver
 from tests.e2e.botapi_stub import FAULT_KINDS, FAULT_METHODS, BotAPIStub
 from tests.e2e.conftest import ADMIN_ID
@@ -27,6 +31,7 @@ from tests.e2e.patience import PatientResident, settle
 CLIENT_TIMEOUT = 1  # s: the bot's Telegram request timeout in these tests (aiogram's default is 60)
 HOLD = CLIENT_TIMEOUT + 0.6  # a held request outlasts the bot's patience
 SEED = 20261127
+NOTICE_SEED = 20261130  # draws every kind of fault, at least twice, in both variants of the notice test
 FRACTION = 0.2
 # Polling is hit less often: every failed long poll costs the bot seconds (held, then aiogram's back-off).
 FRACTIONS = {"getUpdates": 0.1, "sendMessage": FRACTION, "editMessageText": FRACTION, "answerCallbackQuery": FRACTION}
@@ -109,27 +114,51 @@ async def test_residents_comment_and_get_each_notice_once_while_telegram_fails(s
     print(f"{published} notices delivered exactly once in {runs} outbox runs")
 
 
-async def test_a_notice_answered_too_late_is_sent_again_once_per_late_answer(stub, bot: RunningBot,
-                                                                           clock: Clock) -> None:
-    """Telegram took the message but its answer never came: the outbox cannot tell this from a
-    send that failed, and sends again. Each such late answer may cost one duplicate, no more."""
+def waits_after_429(stub: BotAPIStub) -> list[float]:
+    """For each 429, the seconds until the same message came again to that chat (arrival to arrival)."""
+    waits = []
+    for refused in stub.events:
+        if (refused["error"] or "").startswith("Too Many Requests"):
+            again = [e["received"] - refused["received"] for e in stub.events if e["chat_id"] == refused["chat_id"]
+                     and e["params"].get("text") == refused["params"].get("text") and e["received"] > refused["received"]]
+            waits.append(min(again, default=0.0))
+    return waits
+
+
+@pytest.mark.parametrize("kinds", [("5xx", "429", "timeout"), FAULT_KINDS], ids=["refused", "with-late-answers"])
+async def test_notices_while_telegram_fails(stub, bot: RunningBot, clock: Clock, kinds: tuple[str, ...]) -> None:
+    """A refused send (5xx, or held and never carried out) is tried again after a back-off, a 429
+    after retry_after: each notice arrives exactly once. A late answer ("late": Telegram took the
+    message, its answer never came) looks like a failure to the outbox, which sends again: each such
+    answer may cost one duplicate, and nothing else may."""
     residents_, commenting = bot.app.dp["residents"], bot.app.dp["commenting"]
-    for user_id in range(1400, 1410):
+    for user_id in range(1400, 1412):
         await residents_.accept_privacy(user_id, "zh")
-        await commenting.submit(user_id, DRAFT, 18, f"第{user_id}号居民：夜间施工应当提前告知。")
-    stub.inject_faults(0.3, seed=SEED, methods={"sendMessage"}, hold=HOLD)
+        for article in (18, 19)[: 1 + user_id % 2]:  # some have two comments, two notices
+            await commenting.submit(user_id, DRAFT, article, f"第{user_id}号居民对第{article}条：应当提前告知。")
+    stub.inject_faults(0.35, seed=NOTICE_SEED, methods={"sendMessage"}, kinds=kinds, hold=HOLD)
     published = await answer_and_publish(bot.app, "已增加告知要求。")
-    runs = await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
+    await bot.app.notifier.deliver_due()
+    waiting = [row for row in await feedback_rows(bot.app.db) if row[2] == "pending"]
+    assert waiting, "some sends must have failed"
+    async with bot.app.db.read() as uow:  # not tried again at once: after a back-off
+        due = await uow.session.scalar(select(func.min(NotificationRow.due_at))
+                                       .where(NotificationRow.status == "pending", NotificationRow.kind == "feedback"))
+    assert due is not None and as_utc(due) > clock.now
+    runs = 1 + await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
+
     rows = await feedback_rows(bot.app.db)
-    assert len(rows) == published == 10 and {status for *_, status, _ in rows} == {"sent"}
+    assert len(rows) == published == 18 and {status for *_, status, _ in rows} == {"sent"}
     received = received_notices(stub)
     assert set(received) == {(chat, number) for chat, number, *_ in rows}, "every notice arrived"
     late = [f for f in stub.faults if f["kind"] == "late"
             and NOTICE_MARK in next(m["text"] for m in stub.messages(f["chat_id"]) if m["message_id"] == f["message_id"])]
     duplicates = sum(received.values()) - len(rows)
-    print(f"\n{published} notices in {runs} outbox runs: {len(stub.faults)} faults, {len(late)} answered too late, "
-          f"{duplicates} duplicate messages")
-    assert late, "the seed must produce late answers, or this test proves nothing"
+    waits = waits_after_429(stub)
+    kinds_seen = Counter(f["kind"] for f in stub.faults)
+    print(f"\n{published} notices in {runs} outbox runs: faults {dict(kinds_seen)}, {duplicates} duplicate messages")
+    assert waits and min(waits) >= 0.95, f"after a 429 the notice waits retry_after: {waits}"
+    assert {f["kind"] for f in stub.faults} == set(kinds)
     assert duplicates == len(late), "each late answer costs one duplicate; nothing else may"
 
 
@@ -150,3 +179,23 @@ async def test_the_receipt_comes_even_if_telegram_fails_to_stop_the_buttons_spin
     assert [f["method"] for f in stub.faults] == ["answerCallbackQuery"] * len(stub.faults) and stub.faults
     [number] = PatientResident(person).receipts()
     assert (await bot.app.dp["commenting"].track(number)).resident_id == person.user_id
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bot/notifier.py: a 429 only pauses the notice that got it (its worker sleeps retry_after); other "
+    "workers go on sending to the same chat, paced only by SEND_RATE_PER_CHAT (1/s), so with retry_after "
+    "above that interval the chat gets sends Telegram told the bot not to make. Fix: on a 429 keep the "
+    "chat (or, for a global flood, every chat) closed until retry_after has passed, e.g. a per-chat "
+    "'not before' time that _deliver waits for before acquiring the limiters."))
+async def test_after_a_429_nothing_goes_to_that_chat_until_retry_after(stub, bot: RunningBot, clock: Clock) -> None:
+    user_id = 1450
+    await bot.app.dp["residents"].accept_privacy(user_id, "zh")
+    for article in (17, 18, 19):
+        await bot.app.dp["commenting"].submit(user_id, DRAFT, article, f"对第{article}条：应当提前告知。")
+    await answer_and_publish(bot.app, "已增加告知要求。")
+    stub.fail_next("sendMessage", status=429, retry_after=3)
+    await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
+    sends = [e for e in stub.events if e["method"] == "sendMessage" and e["chat_id"] == user_id]
+    refused = sends[0]
+    assert refused["error"] and refused["error"].startswith("Too Many Requests") and len(sends) == 4
+    assert min(e["received"] for e in sends[1:]) - refused["received"] >= 2.95, "retry_after is for the chat"
