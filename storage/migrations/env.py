@@ -11,6 +11,7 @@ import os
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.database import async_url
 from storage.tables import Base
 
 config = context.config
@@ -25,7 +26,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _run_with_url(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(async_url(url))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

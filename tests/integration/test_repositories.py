@@ -411,3 +411,16 @@ async def test_telegram_ids_beyond_32_bits_fit(db: SqlDatabase) -> None:
     async with db.read() as uow:
         assert await uow.residents.get(big) == Resident(big, "zh", NOW, NOW)
         assert [c.id for c in await uow.comments.list_by_resident(big, 0, 10)] == [added.id]
+
+
+async def test_a_url_without_the_async_driver_gets_it(db: SqlDatabase, database_url: str) -> None:
+    # Hosting services hand out "postgresql://…"; the bot needs asyncpg (and aiosqlite for "sqlite://").
+    bare = database_url.replace("+asyncpg", "").replace("+aiosqlite", "")
+    assert bare != database_url
+    bare_db = SqlDatabase(bare)
+    try:
+        assert bare_db.url == database_url
+        async with bare_db.read() as uow:
+            assert await uow.drafts.count() == 0
+    finally:
+        await bare_db.dispose()
