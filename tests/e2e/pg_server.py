@@ -21,11 +21,16 @@ USER = "yijian"
 
 
 def postgres_bin() -> Path:
-    """The newest installed server's bin directory (Debian: /usr/lib/postgresql/<version>/bin)."""
+    """The server's bin directory, found as .ci/services finds it: Debian keeps one per major version
+    (/usr/lib/postgresql/<version>/bin); elsewhere pg_config knows it, or initdb is on PATH."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
-    if not found:
-        raise RuntimeError("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)")
-    return found[-1]
+    if found:
+        return found[-1]
+    if shutil.which("pg_config"):
+        return Path(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip())
+    if initdb := shutil.which("initdb"):
+        return Path(initdb).parent
+    raise RuntimeError("PostgreSQL server not found (Debian: apt-get install postgresql)")
 
 
 def free_port() -> int:
@@ -55,6 +60,17 @@ class PgServer:
 
     def init(self) -> PgServer:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", USER, "-E", "UTF8", "--locale=C.UTF-8")
+        return self
+
+    def start_first(self) -> PgServer:
+        """The first start, on another free port if the chosen one was taken meanwhile."""
+        for _ in range(3):
+            try:
+                self.start()
+                return self
+            except RuntimeError:
+                self.port = free_port()
+        self.start()
         return self
 
     def start(self) -> None:

@@ -35,8 +35,7 @@ APOLOGY_ZH, APOLOGY_EN = "抱歉，系统出现问题", "Sorry, something went w
 
 @pytest.fixture
 def pg() -> Iterator[PgServer]:
-    server = PgServer().init()
-    server.start()
+    server = PgServer().init().start_first()
     yield server
     server.remove()
 
