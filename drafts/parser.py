@@ -29,6 +29,8 @@ _ITEM = re.compile(rf"^[（(][{_NUMERAL}]+[）)]")
 # A title names a regulation, possibly followed by a mark such as （草案） or （修订草案征求意见稿）.
 _TITLE = re.compile(r"(条例|规定|办法|决定|细则|规则)\s*([（(][^（）()]*[）)])?$|[（(][^（）()]*草案[^（）()]*[）)]$")
 _PARENTHESISED = re.compile(r"^[（(].*[）)]$")
+# A title is one short line: a longer line ending like a title is text (the database keeps 200 characters).
+TITLE_LIMIT = 200
 
 
 class DocumentError(ValueError):
@@ -181,7 +183,7 @@ def _find_title(lines: list[str]) -> tuple[str, int]:
             continue
         if _CHAPTER.match(line) or _ARTICLE.match(line):
             break
-        if _TITLE.search(line):
+        if _TITLE.search(line) and len(line) <= TITLE_LIMIT:
             if index != first:
                 raise DocumentError("text_before_title", first + 1, "text before the title")
             start = index + 1

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.staff import AuditEntry, StaffMember, StaffRole
 from storage.tables import AuditRow, StaffRow, as_utc
 from storage.upsert import upsert
+
+
+def _fit(value: str | None, column: Any) -> str | None:
+    return value[:column.type.length] if value is not None else None
 
 
 class SqlStaffRepository:
@@ -41,8 +47,11 @@ class SqlAuditRepository:
         self._session = session
 
     async def record(self, entry: AuditEntry) -> None:
-        self._session.add(AuditRow(at=entry.at, actor_id=entry.actor_id, action=entry.action,
-                                   object_type=entry.object_type, object_id=entry.object_id,
+        # A trace of a refused action may quote forged input ("button:<callback data>"); PostgreSQL,
+        # unlike SQLite, refuses a string longer than its column, and the trace must still be kept.
+        self._session.add(AuditRow(at=entry.at, actor_id=entry.actor_id, action=_fit(entry.action, AuditRow.action),
+                                   object_type=_fit(entry.object_type, AuditRow.object_type),
+                                   object_id=_fit(entry.object_id, AuditRow.object_id),
                                    allowed=entry.allowed, details=entry.details))
         await self._session.flush()
 
