@@ -377,6 +377,7 @@ async def test_fault_kinds(stub, impatient_bot):
     assert stub.faults[0]["status"] in (500, 502, 503) and [f["status"] for f in stub.faults[1:]] == [429, 504, 200]
     refused = [e for e in stub.events if e["error"]]
     assert len(refused) == 3 and "Gateway Timeout" in refused[-1]["error"]
+    assert refused[-1]["time"] - refused[-1]["received"] >= 0.55, "recorded when the hold ended"
 
 
 @pytest.mark.asyncio
