@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
 import logging
 import multiprocessing
+import pstats
 import sys
 import tempfile
 import time
@@ -57,12 +60,14 @@ ECHO_FLOW = [("say", f"echo {step} from {{n}}") for step in range(STEPS)]
 
 
 # --------------------------------------------------------------------------- the bot, in a child process
-def serve_bot(conn: Any, kind: str, base_url: str, database_url: str, redis_url: str | None) -> None:
+def serve_bot(conn: Any, kind: str, base_url: str, database_url: str, redis_url: str | None, profile: bool,
+              what_if: bool) -> None:
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(_serve_bot(conn, kind, base_url, database_url, redis_url))
+    asyncio.run(_serve_bot(conn, kind, base_url, database_url, redis_url, profile, what_if))
 
 
-async def _serve_bot(conn: Any, kind: str, base_url: str, database_url: str, redis_url: str | None) -> None:
+async def _serve_bot(conn: Any, kind: str, base_url: str, database_url: str, redis_url: str | None,
+                     profile: bool, what_if: bool) -> None:
     durations: list[float] = []
 
     async def timed(handler: Any, event: Any, data: dict[str, Any]) -> Any:
@@ -91,6 +96,7 @@ async def _serve_bot(conn: Any, kind: str, base_url: str, database_url: str, red
         app = await build(settings)
         dp = app.dp
         run = app.run_polling(handle_signals=False, polling_timeout=1)
+    pinned = pin_response_types() if what_if else []  # noqa: F841  (held: the point is the references)
     dp.update.outer_middleware(timed)
     dp.startup.register(on_startup)
     task = asyncio.create_task(run)
@@ -100,16 +106,42 @@ async def _serve_bot(conn: Any, kind: str, base_url: str, database_url: str, red
     conn.send(("ready", rss_mib()))
     await loop.run_in_executor(None, conn.recv)  # "go"
     durations.clear()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     cpu = time.process_time()
     await loop.run_in_executor(None, conn.recv)  # "stop"
     cpu = time.process_time() - cpu
+    hot = ""
+    if profiler:
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        hot = out.getvalue()
     await dp.stop_polling()
     await asyncio.wait_for(task, 30)
     if app is not None:
         await app.close()
     else:
         await bot.session.close()
-    conn.send({"durations": durations, "cpu": cpu, "peak_rss": peak_rss_mib()})
+    conn.send({"durations": durations, "cpu": cpu, "peak_rss": peak_rss_mib(), "profile": hot})
+
+
+def pin_response_types() -> list[type]:
+    """What-if: hold a reference to aiogram's Response[T] for every Bot API method's result type.
+
+    aiogram builds Response[method.__returning__] for every reply it reads; pydantic 2.13 caches
+    parametrised generics in a WeakValueDictionary only, so once the garbage collector has taken the
+    class, the next call builds it again (a full pydantic schema: milliseconds). A bot that allocates
+    a lot (ours) collects often and rebuilds often; the bare echo bot hardly ever does."""
+    from aiogram import methods
+    from aiogram.methods.base import Response, TelegramMethod
+
+    pinned = []
+    for method in vars(methods).values():
+        if isinstance(method, type) and issubclass(method, TelegramMethod) and method is not TelegramMethod:
+            pinned.append(Response[method.__returning__])  # type: ignore[name-defined]
+    return pinned
 
 
 def _echo_bot(base_url: str) -> tuple[Any, Any]:
@@ -142,9 +174,9 @@ def crowd_stub() -> Any:
             self.replies: defaultdict[int, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
             self.handed_out: dict[int, float] = {}
 
-        def _record(self, method: str, params: dict, message: dict | None, error: str | None = None) -> None:
-            super()._record(method, params, message, error)
-            if method in REPLY_METHODS and error is None:
+        def _record(self, method: str, params: dict, message: dict | None, *args: Any, **kwargs: Any) -> None:
+            super()._record(method, params, message, *args, **kwargs)
+            if method in REPLY_METHODS and self.events[-1]["error"] is None:
                 self.replies[self.events[-1]["chat_id"]].put_nowait(self.events[-1])
 
         async def _get_updates(self, params: dict) -> list[dict]:
@@ -192,7 +224,8 @@ async def run(kind: str, database_url: str, redis_url: str | None, args: argpars
     loop = asyncio.get_running_loop()
     async with crowd_stub() as stub:
         parent, child = context.Pipe()
-        process = context.Process(target=serve_bot, args=(child, kind, stub.base_url, database_url, redis_url),
+        process = context.Process(target=serve_bot, args=(child, kind, stub.base_url, database_url, redis_url,
+                                                            args.profile and kind == "full", args.pin_response_types),
                                   daemon=True)
         process.start()
         try:
@@ -212,7 +245,7 @@ async def run(kind: str, database_url: str, redis_url: str | None, args: argpars
     return {"rate": updates / elapsed, "elapsed": elapsed, "updates": updates, "done": receipts,
             "handler": report["durations"], "reply": latencies, "cpu_per_update": report["cpu"] / updates,
             "idle_rss": idle_rss, "peak_rss": report["peak_rss"], "load": f"{load_before} -> {load()}",
-            "parse_errors": len(stub.parse_errors)}
+            "parse_errors": len(stub.parse_errors), "profile": report["profile"]}
 
 
 async def database_for(name: str, directory: str) -> str:
@@ -232,6 +265,8 @@ def line(label: str, result: dict[str, Any], echo: dict[str, Any] | None) -> str
 
 async def main_async(args: argparse.Namespace) -> int:
     print(f"machine     {machine()}")
+    if args.pin_response_types:
+        print("WHAT-IF     --pin-response-types: Response[T] classes pinned in both bots (not the project's code)")
     print(f"workload    {args.residents} residents, {args.concurrency} at a time, {STEPS} updates each "
           f"({args.residents * STEPS} updates per run); bot in a child process, stub + residents in this one")
     print(f"{'run':<26} {'updates/s':>9} {'ratio':>6}   {'handler ms':>14}   {'reply ms':>14}   {'CPU ms':>6}"
@@ -249,6 +284,8 @@ async def main_async(args: argparse.Namespace) -> int:
                 full = await run("full", url, redis_url, args)
                 label = "Yijian SQLite" if name == "sqlite" else "Yijian PostgreSQL" + (" + Redis" if redis_url else "")
                 print(line(label, full, echo), flush=True)
+                if full["profile"]:
+                    print(full["profile"])
                 failed |= full["done"] != args.residents or echo["done"] != args.residents or full["parse_errors"] > 0
             finally:
                 release_redis(redis_url)
@@ -265,6 +302,10 @@ def main() -> int:
     parser.add_argument("--residents", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--no-redis", action="store_true", help="PostgreSQL run with conversation state in SQL")
+    parser.add_argument("--pin-response-types", action="store_true",
+                        help="what-if, in both bots: keep aiogram's Response[T] classes alive (see pin_response_types)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the real bot's process "
+                                                               "(the figures are then slower than without)")
     return asyncio.run(main_async(parser.parse_args()))
 
 
