@@ -61,13 +61,13 @@ ECHO_FLOW = [("say", f"echo {step} from {{n}}") for step in range(STEPS)]
 
 # --------------------------------------------------------------------------- the bot, in a child process
 def serve_bot(conn: Any, kind: str, base_url: str, database_url: str, redis_url: str | None, profile: bool,
-              what_if: bool) -> None:
+              what_if: bool, settle: float = SETTLE_SECONDS) -> None:
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(_serve_bot(conn, kind, base_url, database_url, redis_url, profile, what_if))
+    asyncio.run(_serve_bot(conn, kind, base_url, database_url, redis_url, profile, what_if, settle))
 
 
 async def _serve_bot(conn: Any, kind: str, base_url: str, database_url: str, redis_url: str | None,
-                     profile: bool, what_if: bool) -> None:
+                     profile: bool, what_if: bool, settle: float) -> None:
     durations: list[float] = []
 
     async def timed(handler: Any, event: Any, data: dict[str, Any]) -> Any:
@@ -101,7 +101,7 @@ async def _serve_bot(conn: Any, kind: str, base_url: str, database_url: str, red
     dp.startup.register(on_startup)
     task = asyncio.create_task(run)
     await asyncio.wait_for(started.wait(), 60)
-    await asyncio.sleep(SETTLE_SECONDS)
+    await asyncio.sleep(settle)
     loop = asyncio.get_running_loop()
     conn.send(("ready", rss_mib()))
     await loop.run_in_executor(None, conn.recv)  # "go"
