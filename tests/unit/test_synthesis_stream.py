@@ -7,6 +7,7 @@ import csv
 import io
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -139,3 +140,17 @@ async def test_the_file_is_laid_out_off_the_event_loop_while_rows_are_read_on_it
     assert await write(SynthesisData(DRAFT, NOW, source), io.BytesIO()) == 1100
     assert threads["source"] == {threading.get_ident()}  # the stream (and its database session) stays here
     assert threads["layout"] and threading.get_ident() not in threads["layout"]
+
+
+async def test_cells_reused_from_row_to_row_keep_each_rows_own_value_type_and_style():
+    # The writer reuses one cell per column: a formula-like text, a missing answer or a date must not
+    # leak into the next row.
+    rows = [row(1), replace(row(2), text="=SUM(A1:A9)", answer_status=None, answer_text=None), row(3)]
+    stream = io.BytesIO()
+    await write_xlsx(SynthesisData(DRAFT, NOW, rows), stream)
+    sheet = load_workbook(io.BytesIO(stream.getvalue()))["意见"]
+    assert [(sheet[f"D{n}"].value, sheet[f"D{n}"].data_type) for n in (2, 3, 4)] == [
+        ("意见1", "s"), ("=SUM(A1:A9)", "s"), ("意见3", "s")]
+    assert [sheet[f"H{n}"].value for n in (2, 3, 4)] == ["采纳（未公布）", None, "采纳（未公布）"]
+    assert all(sheet[f"D{n}"].alignment.wrap_text and not sheet[f"A{n}"].alignment.wrap_text for n in (2, 3, 4))
+    assert [sheet[f"F{n}"].number_format for n in (2, 3, 4)] == ["yyyy-mm-dd"] * 3
