@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
@@ -42,9 +43,12 @@ class ApologyMiddleware(BaseMiddleware):
                          "please try again in a moment.")
             try:
                 if event.callback_query is not None:
-                    await event.callback_query.answer(text, show_alert=True)
-                else:
-                    await bot.send_message(user.id, text)
+                    try:
+                        await event.callback_query.answer(text, show_alert=True)
+                        return None
+                    except TelegramBadRequest:  # the handler had answered it: Telegram takes one answer
+                        pass
+                await bot.send_message(user.id, text)
             except Exception:  # noqa: BLE001 - the apology is best effort; the log has the cause
                 log.warning("could not apologise to %s", user.id)
             return None
