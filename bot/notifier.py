@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta, tzinfo
+from time import monotonic
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -58,6 +59,7 @@ class Notifier:
         self._sent: list[int] = []  # marked sent together: one write for many rows
         self._marking = asyncio.Lock()  # one such write at a time; the rows sent meanwhile go in the next
         self._gone: set[int] = set()  # chats found unreachable while their other notices were in flight
+        self._closed_until: dict[int, float] = {}  # chat -> monotonic time its 429's retry_after ends
         self.delivered = 0
 
     async def deliver_due(self) -> int:
@@ -121,21 +123,36 @@ class Notifier:
     def _forget_idle_chats(self) -> None:
         if len(self._chats) > 10_000:
             self._chats = {chat: lim for chat, lim in self._chats.items() if not lim.has_capacity()}
+        now = monotonic()
+        self._closed_until = {chat: until for chat, until in self._closed_until.items() if until > now}
+
+    async def _chat_open(self, chat_id: int) -> None:
+        """Waits while Telegram's last 429 for this chat asks the bot to wait."""
+        while (wait := self._closed_until.get(chat_id, 0.0) - monotonic()) > 0:
+            await asyncio.sleep(wait)
 
     async def _deliver(self, notice: Notice) -> bool:
         message = await self._renderer.render(notice)
         if message is None:
             await self._queue.skipped(notice.id, "nothing to send")
             return False
-        for _ in range(3):  # 429 twice in a row is rare; after that the row waits in the queue
+        refusals = 0
+        while refusals < 3:  # 429 three times in a row is rare; after that the row waits in the queue
+            await self._chat_open(notice.chat_id)
             async with self._limiter(notice.chat_id), self._global:
                 if notice.chat_id in self._gone:
                     return False  # its row was settled as unreachable with the others of that chat
+                if self._closed_until.get(notice.chat_id, 0.0) > monotonic():
+                    continue  # a 429 for this chat came while this notice waited for the limiters
                 try:
                     await self._bot.send_message(notice.chat_id, message.text, reply_markup=message.markup)
                 except TelegramRetryAfter as error:
+                    # Telegram's "retry after" is for the chat, not for this one message: nothing goes to
+                    # that chat until it has passed, from any of the workers.
                     log.warning("429 for chat %s: waiting %s s", notice.chat_id, error.retry_after)
-                    await asyncio.sleep(error.retry_after)
+                    refusals += 1
+                    until = monotonic() + error.retry_after
+                    self._closed_until[notice.chat_id] = max(until, self._closed_until.get(notice.chat_id, 0.0))
                     continue
                 except TelegramForbiddenError as error:
                     await self._unreachable(notice, str(error))

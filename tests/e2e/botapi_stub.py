@@ -79,6 +79,7 @@ class BotAPIError(Exception):
     def __init__(self, status: int, description: str, retry_after: int | None = None):
         super().__init__(description)
         self.status, self.description, self.retry_after = status, description, retry_after
+        self.chat_id: int | None = None  # fail_next(chat_id=…): only a call for that chat gets it
 
 
 # --------------------------------------------------------------------------- HTML parse mode
@@ -260,9 +261,10 @@ class BotAPIStub:
         try:
             if fault is not None and fault["kind"] != "late":
                 await self._fail(fault, params)
-            failures = self._failures.get(name.lower())
-            if failures:
-                raise failures.pop(0)
+            failures = self._failures.get(name.lower(), [])
+            for index, failure in enumerate(failures):  # the first one meant for this call (or any call)
+                if failure.chat_id is None or str(failure.chat_id) == str(params.get("chat_id")):
+                    raise failures.pop(index)
             if name == "sendMessage" and (self._rate_global is not None or self._rate_chat is not None):
                 self._check_rate(params)
             if polling:
@@ -782,11 +784,14 @@ class BotAPIStub:
                                             503: "Service Unavailable"}[fault["status"]])
 
     def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error",
-                  retry_after: int | None = None, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``method`` fail; 429 always carries retry_after."""
+                  retry_after: int | None = None, times: int = 1, chat_id: int | None = None) -> None:
+        """Make the next ``times`` calls of ``method`` (for ``chat_id``, if given) fail; 429 always
+        carries retry_after."""
         if status == 429:
             retry_after = retry_after or 1
             if description == "Internal Server Error":
                 description = f"Too Many Requests: retry after {retry_after}"
-        self._failures.setdefault(method.lower(), []).extend(
-            BotAPIError(status, description, retry_after) for _ in range(times))
+        for _ in range(times):
+            failure = BotAPIError(status, description, retry_after)
+            failure.chat_id = chat_id
+            self._failures.setdefault(method.lower(), []).append(failure)

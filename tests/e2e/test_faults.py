@@ -188,7 +188,7 @@ async def test_after_a_429_nothing_goes_to_that_chat_until_retry_after(stub, bot
     for article in (17, 18, 19):
         await bot.app.dp["commenting"].submit(user_id, DRAFT, article, f"对第{article}条：应当提前告知。")
     await answer_and_publish(bot.app, "已增加告知要求。")
-    stub.fail_next("sendMessage", status=429, retry_after=3)
+    stub.fail_next("sendMessage", status=429, retry_after=3, chat_id=user_id)
     await deliver_everything(bot.app.notifier.deliver_due, bot.app.db, clock)
     sends = [e for e in stub.events if e["method"] == "sendMessage" and e["chat_id"] == user_id]
     refused = sends[0]
