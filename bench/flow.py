@@ -189,25 +189,25 @@ def crowd_stub() -> Any:
     return CrowdStub()
 
 
-async def resident(stub: Any, user_id: int, flow: list[tuple[str, str]], latencies: list[float]) -> str:
+async def resident(stub: Any, user_id: int, flow: list[tuple[str, str]], latencies: list[tuple[int, float]]) -> str:
     """One resident through the flow; returns the text of the bot's last reply."""
     message_id = None
     reply: dict[str, Any] = {}
-    for action, value in flow:
+    for step, (action, value) in enumerate(flow):
         if action == "say":
             update = stub.send_text(user_id, value.format(n=user_id - FIRST_RESIDENT))
         else:  # a button of the bot's last message (check: the flow went where we think it did)
             update = stub.press(user_id, message_id, value)
         reply = await asyncio.wait_for(stub.replies[user_id].get(), REPLY_TIMEOUT)
-        latencies.append(reply["time"] - stub.handed_out[update["update_id"]])
+        latencies.append((step, reply["time"] - stub.handed_out[update["update_id"]]))
         message_id = reply["message"]["message_id"]
     return str(reply["params"].get("text", ""))
 
 
 async def crowd(stub: Any, flow: list[tuple[str, str]], residents: int, concurrency: int
-                ) -> tuple[float, list[float], list[str]]:
+                ) -> tuple[float, list[tuple[int, float]], list[str]]:
     slots = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
+    latencies: list[tuple[int, float]] = []
 
     async def one(n: int) -> str:
         async with slots:
@@ -243,7 +243,9 @@ async def run(kind: str, database_url: str, redis_url: str | None, args: argpars
     updates = args.residents * STEPS
     receipts = sum("YJ-" in text for text in last) if kind == "full" else sum(text.startswith("echo") for text in last)
     return {"rate": updates / elapsed, "elapsed": elapsed, "updates": updates, "done": receipts,
-            "handler": report["durations"], "reply": latencies, "cpu_per_update": report["cpu"] / updates,
+            "handler": report["durations"], "reply": [latency for _, latency in latencies],
+            "steps": [[latency for step, latency in latencies if step == n] for n in range(STEPS)],
+            "cpu_per_update": report["cpu"] / updates,
             "idle_rss": idle_rss, "peak_rss": report["peak_rss"], "load": f"{load_before} -> {load()}",
             "parse_errors": len(stub.parse_errors), "profile": report["profile"]}
 
@@ -284,6 +286,11 @@ async def main_async(args: argparse.Namespace) -> int:
                 full = await run("full", url, redis_url, args)
                 label = "Yijian SQLite" if name == "sqlite" else "Yijian PostgreSQL" + (" + Redis" if redis_url else "")
                 print(line(label, full, echo), flush=True)
+                if args.steps:
+                    print("    reply ms per step (p50 / p95): " + ", ".join(
+                        f"{action} {value.split('{')[0][:12]!r} {1000 * percentile(values, .5):.0f} / "
+                        f"{1000 * percentile(values, .95):.0f}" for (action, value), values
+                        in zip(FULL_FLOW, full["steps"], strict=True)))
                 if full["profile"]:
                     print(full["profile"])
                 failed |= full["done"] != args.residents or echo["done"] != args.residents or full["parse_errors"] > 0
@@ -304,6 +311,7 @@ def main() -> int:
     parser.add_argument("--no-redis", action="store_true", help="PostgreSQL run with conversation state in SQL")
     parser.add_argument("--pin-response-types", action="store_true",
                         help="what-if, in both bots: keep aiogram's Response[T] classes alive (see pin_response_types)")
+    parser.add_argument("--steps", action="store_true", help="reply latency of each step of the flow")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the real bot's process "
                                                                "(the figures are then slower than without)")
     return asyncio.run(main_async(parser.parse_args()))
