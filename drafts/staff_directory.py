@@ -8,6 +8,7 @@ from datetime import datetime
 from drafts.errors import LastAdmin, NotAllowed
 from drafts.ports import Database, UnitOfWork
 from drafts.staff import AuditEntry, Permission, StaffMember, StaffRole, allows
+from drafts.text import storable
 
 COMMAND_LINE = 0  # the actor recorded for `python -m bot staff …` (no Telegram user)
 
@@ -61,7 +62,9 @@ class StaffDirectory:
     async def record_denied(self, actor: int, action: str) -> None:
         """A non-staff user tried a staff command or button: keep a trace, change nothing else."""
         async with self._db.write() as uow:
-            await uow.audit.record(AuditEntry(actor, action, "staff_console", None, self._clock(), allowed=False))
+            # `action` quotes forged input (a command, button data): keep it storable.
+            await uow.audit.record(AuditEntry(actor, storable(action), "staff_console", None, self._clock(),
+                                              allowed=False))
             await uow.commit()
 
     async def members(self, actor: int) -> list[StaffMember]:

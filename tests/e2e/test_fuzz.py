@@ -38,7 +38,7 @@ steps = st.lists(actions(IDS), min_size=1, max_size=3)
 new_residents = itertools.count(3_000_001)
 
 RESIDENT_STATES = {  # name: (state, data; "<own>" stands for the resident's own comment)
-    "no consent yet": None, "idle": (None, {}),
+    "no consent yet": None, "idle": (None, {}), "browsing": (None, {}),  # browsing: an article on screen
     "writing": (CommentFlow.writing, {"draft": 1, "article": 12, "title": "长治市养老服务条例（草案）"}),
     "preview": (CommentFlow.preview, {"draft": 1, "article": 0, "title": "长治市养老服务条例（草案）",
                                       "text": "<b>原文</b> & 意见", "signed": True}),
@@ -103,7 +103,7 @@ async def settle(stub: BotAPIStub) -> None:
         await stub.wait_until_idle(quiet=0.02, timeout=15)
 
 
-async def put_in_state(bot: RunningBot, name: str, upload: str) -> int:
+async def put_in_state(stub: BotAPIStub, bot: RunningBot, name: str, upload: str) -> int:
     dp = bot.app.dp
     if name in STAFF_STATES:
         user_id, (state, data) = ADMIN_ID, STAFF_STATES[name]
@@ -120,6 +120,11 @@ async def put_in_state(bot: RunningBot, name: str, upload: str) -> int:
     key = StorageKey(bot_id=bot.app.bot.id, chat_id=user_id, user_id=user_id)
     await dp.fsm.storage.set_state(key, state)
     await dp.fsm.storage.set_data(key, data)
+    if name == "browsing":  # forged presses then land on a real screen, which the bot edits
+        mark = stub.mark()
+        stub.send_text(user_id, "/start a1_12")
+        await stub.wait_for_reply(user_id, after=mark)
+        await settle(stub)
     return user_id
 
 
@@ -167,7 +172,7 @@ async def run_example(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog, uploa
                       actions_: list[tuple[str, object]]) -> None:
     errors.records.clear()  # each example on its own: an earlier failure is not this one's
     parse_errors = len(stub.parse_errors)
-    user_id = await put_in_state(bot, state, upload)
+    user_id = await put_in_state(stub, bot, state, upload)
     for kind, payload in actions_:
         await deliver(stub, user_id, kind, payload)
         assert errors.records == [], f"{kind} {payload!r} in state {state!r} failed:\n" + "\n".join(errors.records)
@@ -185,6 +190,8 @@ async def run_example(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog, uploa
 @example(state="rating follow-up", actions_=[("text", "不满意\x00")])
 # Found by the fuzzer: forged numbers beyond PostgreSQL's INTEGER, negative pages (handlers/callbacks.py).
 @example(state="idle", actions_=[("press", "mc:9223372036854775808:view"), ("press", "my:-1")])
+# Found by the fuzzer: NUL in forged staff button data, quoted in the audit log (drafts/staff_directory.py).
+@example(state="browsing", actions_=[("press", "s_a:\x00"), ("text", "/staff\x00")])
 # Found by the fuzzer: /staff as a photo's caption (aiogram's Command reads captions) crashed the refusal.
 @example(state="editing", actions_=[("caption", "/staff ")])
 async def test_resident_states_survive_hostile_input(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog,
@@ -200,6 +207,7 @@ async def test_resident_states_survive_hostile_input(stub: BotAPIStub, bot: Runn
 @example(state="answer reply", actions_=[("text", "g\x00\u200f")])
 @example(state="hide reason", actions_=[("text", "广告\x00")])
 @example(state="add member", actions_=[("press", "s_b:1:2147483648"), ("press", "s_x:1:999999999")])
+@example(state="add member", actions_=[("press", "s_a:\x00")])
 @example(state="staff idle", actions_=[("document", ("长治市某条例（草案）\n第一条\u3000总则\x00".encode(), "d.txt"))])
 async def test_staff_states_survive_hostile_input(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog,
                                                   upload: str, state: str,
