@@ -25,6 +25,7 @@ from drafts.synthesis_files import write_csv, write_xlsx  # noqa: F401  (part of
 from drafts.synthesis_source import ExportedComment
 
 WHOLE_DRAFT = "（草案整体）"
+PUBLIC_OPINIONS = 50  # adopted opinions read for the residents' summary; a message shows fewer
 ANONYMOUS = "匿名"  # the resident used /forget: nothing links their comments to each other any more
 
 
@@ -82,7 +83,8 @@ class PublicSummary:
     partly_adopted: int
     not_adopted: int
     noted: int
-    opinions: tuple[PublicOpinion, ...]  # adopted and partly adopted, hidden comments left out
+    opinions: tuple[PublicOpinion, ...]  # adopted and partly adopted, hidden comments left out; the first ones
+    more: int = 0  # adopted opinions beyond PUBLIC_OPINIONS, counted but not read
 
 
 def article_label(number: int | None) -> str:
@@ -170,24 +172,18 @@ class Synthesis:
 
     async def public_summary(self, draft_id: int) -> PublicSummary | None:
         """None until the committee published an answer on the draft. Public: no actor, no names."""
+        # Any resident may ask, on a draft that may have a million comments: counts come from the
+        # database, and only the opinions that can be shown are read.
         async with self._db.read() as uow:
             draft = await uow.drafts.get(draft_id)
             if draft is None:
                 raise DraftNotFound(draft_id)
-            comments = [c for c in await uow.comments.all_of_draft(draft_id) if c.status is not CommentStatus.WITHDRAWN]
-            answers = await uow.answers.of_draft(draft_id)
-        published = {c.id: a for c in comments if (a := answers.get(c.id)) and a.published_at}
-        if not published:
-            return None
-        counts = {status: 0 for status in AnswerStatus}
-        for answer in published.values():
-            counts[answer.status] += 1
-        kept = (AnswerStatus.ADOPTED, AnswerStatus.PARTLY_ADOPTED)
-        opinions = tuple(
-            PublicOpinion(article_label(c.article_number), c.text, published[c.id].status, published[c.id].reply)
-            for c in sorted(comments, key=lambda c: (article_order(c.article_number), c.id))
-            if c.id in published and published[c.id].status in kept and not c.hidden
-        )
-        return PublicSummary(draft.title, len(comments), counts[AnswerStatus.ADOPTED],
-                             counts[AnswerStatus.PARTLY_ADOPTED], counts[AnswerStatus.NOT_ADOPTED],
-                             counts[AnswerStatus.NOTED], opinions)
+            counts = await uow.synthesis.published_answers(draft_id)
+            if not counts:
+                return None
+            received = await uow.comments.count_by_draft(draft_id)
+            adopted, total = await uow.synthesis.adopted_opinions(draft_id, PUBLIC_OPINIONS)
+        opinions = tuple(PublicOpinion(article_label(o.article_number), o.text, o.status, o.reply) for o in adopted)
+        return PublicSummary(draft.title, received, counts.get(AnswerStatus.ADOPTED, 0),
+                             counts.get(AnswerStatus.PARTLY_ADOPTED, 0), counts.get(AnswerStatus.NOT_ADOPTED, 0),
+                             counts.get(AnswerStatus.NOTED, 0), opinions, total - len(opinions))

@@ -46,6 +46,16 @@ class DraftFigures:
     satisfaction: dict[str, int] = field(default_factory=dict)  # rating -> count (ratings of any comment)
 
 
+@dataclass(frozen=True, slots=True)
+class AdoptedOpinion:
+    """A comment (not withdrawn, not hidden) whose published answer adopts it, wholly or partly."""
+
+    article_number: int | None
+    text: str
+    status: AnswerStatus
+    reply: str
+
+
 class SynthesisRepository(Protocol):
     async def count(self, draft_id: int) -> int:
         """Every comment of the draft, withdrawn ones included."""
@@ -54,3 +64,9 @@ class SynthesisRepository(Protocol):
         """Every comment of the draft with its answer, oldest first, fetched in batches as consumed."""
 
     async def figures(self, draft_id: int) -> DraftFigures: ...
+    async def published_answers(self, draft_id: int) -> dict[AnswerStatus, int]:
+        """Published answers to comments that are not withdrawn, per answer status."""
+
+    async def adopted_opinions(self, draft_id: int, limit: int) -> tuple[list[AdoptedOpinion], int]:
+        """The first `limit` adopted opinions in document order (whole draft last, then oldest first),
+        and how many there are in all."""

@@ -63,8 +63,8 @@ async def results(callback: CallbackQuery, callback_data: ResultsCb, synthesis: 
             f"{number}. {escape(opinion.article)}: {escape(_cut(opinion.text))}",
             _("Committee's answer: {reply}").format(reply=escape(_cut(opinion.reply))),
         ]
-    if len(summary.opinions) > SHOWN_OPINIONS:
-        lines += ["", _("…and {count} more.").format(count=len(summary.opinions) - SHOWN_OPINIONS)]
+    if len(summary.opinions) + summary.more > SHOWN_OPINIONS:
+        lines += ["", _("…and {count} more.").format(count=len(summary.opinions) + summary.more - SHOWN_OPINIONS)]
     await show(callback, "\n".join(lines), kb.as_markup())
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from drafts.models import AnswerStatus, CommentStatus
-from drafts.synthesis_source import DraftFigures, ExportedComment
+from drafts.synthesis_source import AdoptedOpinion, DraftFigures, ExportedComment
 from storage.tables import AnswerRow, CommentRow, RatingRow
 
 BATCH = 2000  # rows per fetch from the cursor: large enough to amortise round trips, small in memory
@@ -63,6 +63,27 @@ class SqlSynthesisRepository:
         answered, median = await self._answer_delays(live)
         return DraftFigures(int(comments), int(residents) + int(forgotten), per_article, answered, median,
                             languages, satisfaction)
+
+    async def published_answers(self, draft_id: int) -> dict[AnswerStatus, int]:
+        query = (select(AnswerRow.status, func.count()).join(CommentRow, CommentRow.id == AnswerRow.comment_id)
+                 .where(*self._published(draft_id)).group_by(AnswerRow.status))
+        return {AnswerStatus(status): count for status, count in (await self._grouped(query)).items()}
+
+    async def adopted_opinions(self, draft_id: int, limit: int) -> tuple[list[AdoptedOpinion], int]:
+        adopted = (*self._published(draft_id), CommentRow.hidden_reason.is_(None),
+                   AnswerRow.status.in_([AnswerStatus.ADOPTED.value, AnswerStatus.PARTLY_ADOPTED.value]))
+        joined = select(func.count()).select_from(CommentRow).join(AnswerRow, AnswerRow.comment_id == CommentRow.id)
+        total = int(await self._session.scalar(joined.where(*adopted)) or 0)
+        first = await self._session.execute(
+            select(CommentRow.article_number, CommentRow.text, AnswerRow.status, AnswerRow.reply)
+            .join(AnswerRow, AnswerRow.comment_id == CommentRow.id).where(*adopted)
+            .order_by(CommentRow.article_number.is_(None), CommentRow.article_number, CommentRow.id).limit(limit))
+        return [AdoptedOpinion(n, text, AnswerStatus(status), reply) for n, text, status, reply in first], total
+
+    @staticmethod
+    def _published(draft_id: int) -> tuple[ColumnElement[bool], ...]:
+        return (CommentRow.draft_id == draft_id, CommentRow.status != CommentStatus.WITHDRAWN.value,
+                AnswerRow.published_at.is_not(None))
 
     async def _grouped(self, query: Select[Any]) -> dict[Any, int]:
         return {key: int(count) for key, count in (await self._session.execute(query)).all()}

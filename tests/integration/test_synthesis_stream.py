@@ -1,5 +1,6 @@
 """storage/synthesis_repository.py on a real database: the comment stream read in batches through a
-cursor, and the statistics aggregates (the median with an even count, forgotten residents, no language)."""
+cursor, the statistics aggregates (the median with an even count, forgotten residents, no language), and
+the residents' public summary that reads only the opinions it can show."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from datetime import timedelta
 
 import pytest
 
+from drafts import synthesis
 from drafts.models import Answer, AnswerStatus, CommentStatus, Rating, RatingRecord
+from drafts.synthesis import Synthesis
 from drafts.synthesis_source import DraftFigures
 from storage import synthesis_repository
 from storage.database import SqlDatabase
 from tests.integration.helpers import NOW, new_comment, new_draft
+from tests.integration.synthesis_scenario import T0, Clock, build
 
 
 async def comments(db: SqlDatabase, count: int) -> tuple[int, list[int]]:
@@ -92,3 +96,16 @@ async def test_figures_of_a_draft_without_comments(db: SqlDatabase):
     async with db.read() as uow:
         figures = await uow.synthesis.figures(draft)
     assert figures == DraftFigures(0, 0, {}, 0, None, {}, {})
+
+
+async def test_the_public_summary_reads_only_the_opinions_it_can_show(db: SqlDatabase, monkeypatch):
+    monkeypatch.setattr(synthesis, "PUBLIC_OPINIONS", 2)
+    clock = Clock(T0)
+    consultation = await build(db, clock)  # three adopted opinions shown to residents (c1, c3, c4)
+    summary = await Synthesis(db, clock).public_summary(consultation.draft_id)
+    assert summary is not None
+    assert [(o.article, o.status) for o in summary.opinions] == [
+        ("第一条", AnswerStatus.ADOPTED), ("第三条", AnswerStatus.PARTLY_ADOPTED)]
+    assert summary.more == 1  # the whole-draft one, counted but not read
+    assert (summary.received, summary.adopted, summary.partly_adopted, summary.not_adopted, summary.noted) == (
+        7, 3, 1, 1, 0)

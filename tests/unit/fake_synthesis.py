@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from statistics import median
 from typing import TYPE_CHECKING
 
-from drafts.models import CommentStatus
-from drafts.synthesis_source import DraftFigures, ExportedComment
+from drafts.models import AnswerStatus, CommentStatus
+from drafts.synthesis_source import AdoptedOpinion, DraftFigures, ExportedComment
 
 if TYPE_CHECKING:
     from tests.unit.fakes import State
@@ -36,6 +36,20 @@ class FakeSynthesisRepository:
                 comment.language, comment.signed_name, comment.status, comment.created_at, comment.hidden_reason,
                 answer.status if answer else None, answer.reply if answer else None,
                 bool(answer and answer.published_at))
+
+    def _published(self, draft_id: int) -> list[tuple[object, object]]:
+        return [(c, a) for c in sorted(self._s.comments.values(), key=lambda c: c.id)
+                if c.draft_id == draft_id and c.status is not CommentStatus.WITHDRAWN
+                and (a := self._s.answers.get(c.id)) and a.published_at]
+
+    async def published_answers(self, draft_id: int) -> dict[AnswerStatus, int]:
+        return dict(Counter(a.status for _, a in self._published(draft_id)))
+
+    async def adopted_opinions(self, draft_id: int, limit: int) -> tuple[list[AdoptedOpinion], int]:
+        kept = (AnswerStatus.ADOPTED, AnswerStatus.PARTLY_ADOPTED)
+        adopted = sorted(((c, a) for c, a in self._published(draft_id) if a.status in kept and not c.hidden),
+                         key=lambda pair: (pair[0].article_number is None, pair[0].article_number or 0))
+        return [AdoptedOpinion(c.article_number, c.text, a.status, a.reply) for c, a in adopted[:limit]], len(adopted)
 
     async def figures(self, draft_id: int) -> DraftFigures:
         live = [c for c in self._s.comments.values()
