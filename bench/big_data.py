@@ -9,7 +9,8 @@ PostgreSQL): ~100,000 residents, every article and the whole draft, 2 % withdraw
 answered (two thirds of those published), 5 % rated, Chinese and English texts of 40-120 characters.
 
 Each measured operation runs in a fresh child process, so its peak RSS is its own: the statistics
-(drafts.statistics.Statistics.of_draft: SQL aggregates) and the .xlsx export (Synthesis.export ->
+(drafts.statistics.Statistics.of_draft: SQL aggregates), the residents' results of the consultation
+(Synthesis.public_summary: counts and the first adopted opinions), and the .xlsx export (Synthesis.export ->
 write_xlsx into a file: rows streamed from a server-side cursor into a write-only workbook); --csv
 adds the CSV export. Printed: seconds, RSS before the operation (imports done) and peak RSS during it.
 """
@@ -193,6 +194,11 @@ async def _measure(url: str, operation: str, output: str) -> dict[str, Any]:
             stats = await Statistics(db, clock).of_draft(ADMIN, DRAFT)
             detail = (f"{stats.comments} comments from {stats.commenters} residents, {stats.share_answered:.1%} "
                       f"answered, median {stats.median_days_to_answer:.1f} days, {len(stats.per_article)} articles")
+        elif operation == "results":
+            summary = await Synthesis(db, clock).public_summary(DRAFT)
+            assert summary is not None
+            detail = (f"residents' results: {summary.adopted} adopted, {summary.partly_adopted} partly; "
+                      f"{len(summary.opinions)} opinions read, {summary.more} more counted")
         else:
             with open(output, "wb") as stream:
                 async with Synthesis(db, clock).export(ADMIN, DRAFT) as data:
@@ -228,7 +234,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine     {machine()}")
     print(f"data        {args.comments:,} comments on one draft (~{RESIDENTS:,} residents, 30 % answered, 5 % rated)")
-    operations = ["statistics", "xlsx"] + (["csv"] if args.csv else [])
+    operations = ["statistics", "results", "xlsx"] + (["csv"] if args.csv else [])
     for name in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
         with tempfile.TemporaryDirectory() as directory:
             url, inserted = asyncio.run(prepared(name, args.comments, directory))
