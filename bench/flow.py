@@ -132,8 +132,8 @@ def pin_response_types() -> list[type]:
 
     aiogram builds Response[method.__returning__] for every reply it reads; pydantic 2.13 caches
     parametrised generics in a WeakValueDictionary only, so once the garbage collector has taken the
-    class, the next call builds it again (a full pydantic schema: milliseconds). A bot that allocates
-    a lot (ours) collects often and rebuilds often; the bare echo bot hardly ever does."""
+    class, the next call builds it again (a full pydantic schema: milliseconds). Both bots pay it;
+    the more a bot allocates, the more often the collector runs and the class is rebuilt."""
     from aiogram import methods
     from aiogram.methods.base import Response, TelegramMethod
 
