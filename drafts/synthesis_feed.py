@@ -50,3 +50,6 @@ async def in_worker_thread(write: Callable[[Iterator[Row]], Result], rows: Async
         return await asyncio.to_thread(write, pull())
     finally:
         await source.aclose()
+        close = getattr(rows, "aclose", None)
+        if close is not None:  # `async for` in each() leaves it open: a failed writer must free its cursor
+            await close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -18,6 +18,7 @@ from drafts.models import AnswerStatus, CommentStatus, Draft, DraftStatus
 from drafts.parser import parse_document
 from drafts.staff import StaffRole
 from drafts.synthesis import Synthesis, SynthesisData, SynthesisRow, article_label, write_csv, write_xlsx
+from drafts.synthesis_feed import in_worker_thread
 from drafts.synthesis_source import ExportedComment
 from tests.unit import fake_synthesis
 from tests.unit.fakes import SMALL_DRAFT, Clock, FakeDatabase, add_comment, add_draft, add_staff
@@ -154,3 +155,24 @@ async def test_cells_reused_from_row_to_row_keep_each_rows_own_value_type_and_st
     assert [sheet[f"H{n}"].value for n in (2, 3, 4)] == ["采纳（未公布）", None, "采纳（未公布）"]
     assert all(sheet[f"D{n}"].alignment.wrap_text and not sheet[f"A{n}"].alignment.wrap_text for n in (2, 3, 4))
     assert [sheet[f"F{n}"].number_format for n in (2, 3, 4)] == ["yyyy-mm-dd"] * 3
+
+
+async def test_a_writer_that_fails_half_way_closes_the_stream_it_was_reading():
+    closed = []
+
+    async def comments() -> AsyncIterator[int]:
+        try:
+            for n in range(2000):
+                yield n
+        finally:
+            closed.append(True)  # where the database cursor is released
+
+    def write(rows: Iterator[int]) -> int:
+        for n in rows:
+            if n == 700:  # in the second batch
+                raise OSError("disk full")
+        return 0
+
+    with pytest.raises(OSError, match="disk full"):
+        await in_worker_thread(write, comments())
+    assert closed == [True]
