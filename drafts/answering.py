@@ -37,7 +37,9 @@ class Answering:
         async with self._db.write() as uow:
             await authorize(uow, actor, Permission.EDIT, "answer.save", "comment",
                             comment_ids[0] if comment_ids else None, now)
-            for comment_id in dict.fromkeys(comment_ids):
+            # In id order: two editors answering overlapping sets lock the rows in the same order
+            # (PostgreSQL would otherwise stop one of them with a deadlock).
+            for comment_id in sorted(set(comment_ids)):
                 comment = await uow.comments.get(comment_id)
                 if comment is None:
                     raise CommentNotFound(comment_id)
@@ -50,7 +52,7 @@ class Answering:
                 await audit(uow, actor, "answer.save", "comment", comment_id, now,
                             details=f"status={status.value} version={version}")
             await uow.commit()
-        return len(dict.fromkeys(comment_ids))
+        return len(set(comment_ids))
 
     async def publish(self, actor: int, draft_id: int) -> int:
         """Publish every unpublished answer of the draft; returns how many were published."""
