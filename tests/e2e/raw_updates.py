@@ -12,8 +12,9 @@ from tests.e2e.botapi_stub import BOT_USER, BotAPIStub
 _message_ids = itertools.count(10_000)
 
 
-def user(user_id: int, language_code: str = "zh-hans") -> dict:
-    return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": language_code}
+def user(user_id: int, first_name: str | None = None, language_code: str = "zh-hans") -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}",
+            "language_code": language_code}
 
 
 def chat(chat_id: int) -> dict:
@@ -23,19 +24,20 @@ def chat(chat_id: int) -> dict:
     return {"id": chat_id, "type": kind, "title": "街道居民群"}
 
 
-def message(chat_id: int, from_id: int | None, **content: Any) -> dict:
+def message(chat_id: int, from_id: int | None, first_name: str | None = None, **content: Any) -> dict:
     out = {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat(chat_id), **content}
     if from_id is not None:
-        out["from"] = user(from_id)
+        out["from"] = user(from_id, first_name)
     return out
 
 
-def send_message(stub: BotAPIStub, chat_id: int, from_id: int, **content: Any) -> dict:
-    return stub.send_raw({"message": message(chat_id, from_id, **content)})
+def send_message(stub: BotAPIStub, chat_id: int, from_id: int, first_name: str | None = None, **content: Any) -> dict:
+    return stub.send_raw({"message": message(chat_id, from_id, first_name, **content)})
 
 
-def send_edit(stub: BotAPIStub, chat_id: int, from_id: int, text: str) -> dict:
-    return stub.send_raw({"edited_message": message(chat_id, from_id, text=text, edit_date=int(time.time()))})
+def send_edit(stub: BotAPIStub, chat_id: int, from_id: int, text: str, first_name: str | None = None) -> dict:
+    edit = message(chat_id, from_id, first_name, text=text, edit_date=int(time.time()))
+    return stub.send_raw({"edited_message": edit})
 
 
 def send_channel_post(stub: BotAPIStub, channel_id: int, text: str, edited: bool = False) -> dict:
@@ -55,11 +57,12 @@ def send_membership(stub: BotAPIStub, chat_id: int, by: int, status: str, chat_t
     }})
 
 
-def send_press(stub: BotAPIStub, chat_id: int, from_id: int, data: str, message_id: int = 1) -> dict:
+def send_press(stub: BotAPIStub, chat_id: int, from_id: int, data: str, message_id: int = 1,
+               first_name: str | None = None) -> dict:
     """A button press with any data on any message (a message the stand-in may not know of)."""
     query_id = f"{from_id}{next(_message_ids):08d}"
     stub._callback_ids.add(query_id)  # so answerCallbackQuery accepts it, as for stub.press()
     shown = {"message_id": message_id, "date": int(time.time()), "chat": chat(chat_id), "from": BOT_USER,
              "text": "…"}
-    return stub.send_raw({"callback_query": {"id": query_id, "from": user(from_id), "message": shown,
+    return stub.send_raw({"callback_query": {"id": query_id, "from": user(from_id, first_name), "message": shown,
                                              "chat_instance": f"ci{chat_id}", "data": data}})

@@ -27,7 +27,7 @@ from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.driver import RunningBot
 from tests.e2e.fuzz_strategies import actions
-from tests.e2e.raw_updates import send_channel_post, send_edit, send_message, send_press
+from tests.e2e.raw_updates import send_channel_post, send_edit, send_membership, send_message, send_press
 
 IDS = [1, 2, 3, 12, 1002, ADMIN_ID, 999000]  # drafts, comments (1 is another resident's), articles, people
 GROUPS, CHANNEL = [-4_300_001, -1_004_300_002], -1_004_300_003
@@ -35,6 +35,9 @@ GROUPS, CHANNEL = [-4_300_001, -1_004_300_002], -1_004_300_003
 FUZZ = settings(max_examples=int(os.environ.get("YIJIAN_FUZZ_EXAMPLES", "120")), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 steps = st.lists(actions(IDS), min_size=1, max_size=3)
+# Telegram names are the person's own choice (1-64 characters): signed comments and staff pages show them.
+names = st.sampled_from(["李华", "<b>王</b> & Co", "&amp; <i>", "Zoë 🚀 \u202eRTL", "\u200b"]) | st.text(min_size=1,
+                                                                                                 max_size=64)
 new_residents = itertools.count(3_000_001)
 
 RESIDENT_STATES = {  # name: (state, data; "<own>" stands for the resident's own comment)
@@ -91,7 +94,7 @@ async def upload(bot: RunningBot) -> str:
     """The text of a well-formed draft (for states holding an upload); and another resident's comment
     (id 1), which forged buttons name."""
     await bot.app.dp["residents"].accept_privacy(1002, "zh-hans")
-    theirs = await bot.app.dp["commenting"].submit(1002, 1, 12, "别人的意见", "王五")
+    theirs = await bot.app.dp["commenting"].submit(1002, 1, 12, "别人的意见 <b>&", '王五 <i>&amp; "x"')
     assert theirs.id == 1
     return Upload((DOCUMENTS / "noise_control.txt").read_text(encoding="utf-8"))
 
@@ -128,31 +131,35 @@ async def put_in_state(stub: BotAPIStub, bot: RunningBot, name: str, upload: str
     return user_id
 
 
-async def deliver(stub: BotAPIStub, user_id: int, kind: str, payload: object) -> None:
-    """Send one action as an update and check that what must be answered was answered."""
-    mark, expect_reply, query = stub.mark(), True, None
+async def deliver(stub: BotAPIStub, user_id: int, name: str, kind: str, payload: object) -> None:
+    """Send one action as an update from a person called `name`; check that what must be answered was."""
+    mark, expect_reply, query, who = stub.mark(), True, None, {"first_name": name}
     if kind == "text":
-        stub.send_text(user_id, str(payload))
+        stub.send_text(user_id, str(payload), **who)
     elif kind == "edit":
-        send_edit(stub, user_id, user_id, str(payload))
+        send_edit(stub, user_id, user_id, str(payload), name)
     elif kind == "caption":
-        stub.send_photo(user_id, caption=str(payload) or None)
+        stub.send_photo(user_id, caption=str(payload) or None, **who)
     elif kind == "document":
-        content, name = payload  # type: ignore[misc]
-        stub.send_document(user_id, content, name)
+        content, file_name = payload  # type: ignore[misc]
+        stub.send_document(user_id, content, file_name, **who)
     elif kind == "media" and payload in {"location", "contact"}:
-        send_message(stub, user_id, user_id, **({"location": {"latitude": 36.19, "longitude": 113.11}}
-                                                if payload == "location" else
-                                                {"contact": {"phone_number": "+8613800000000", "first_name": "李"}}))
+        shared = ({"location": {"latitude": 36.19, "longitude": 113.11}} if payload == "location" else
+                  {"contact": {"phone_number": "+8613800000000", "first_name": name}})
+        send_message(stub, user_id, user_id, name, **shared)
     elif kind == "media":
-        getattr(stub, f"send_{payload}")(user_id)
+        getattr(stub, f"send_{payload}")(user_id, **who)
     elif kind in {"press", "group_press"}:
         last = stub.last_message(user_id) if kind == "press" else None
-        update = (stub.press(user_id, last["message_id"], str(payload), check=False) if last else
-                  send_press(stub, user_id if kind == "press" else GROUPS[0], user_id, str(payload)))
+        update = (stub.press(user_id, last["message_id"], str(payload), check=False, **who) if last else
+                  send_press(stub, user_id if kind == "press" else GROUPS[0], user_id, str(payload), first_name=name))
         query, expect_reply = update["callback_query"]["id"], False
     elif kind == "group":
-        send_message(stub, GROUPS[user_id % 2], user_id, text=str(payload))
+        send_message(stub, GROUPS[user_id % 2], user_id, name, text=str(payload))
+        expect_reply = False
+    elif kind == "membership":
+        in_group, status = payload  # type: ignore[misc]
+        send_membership(stub, GROUPS[user_id % 2] if in_group else user_id, user_id, status)
         expect_reply = False
     else:
         send_channel_post(stub, CHANNEL, str(payload))
@@ -169,12 +176,12 @@ async def deliver(stub: BotAPIStub, user_id: int, kind: str, payload: object) ->
 
 
 async def run_example(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog, upload: str, state: str,
-                      actions_: list[tuple[str, object]]) -> None:
+                      actions_: list[tuple[str, object]], name: str = "李华") -> None:
     errors.records.clear()  # each example on its own: an earlier failure is not this one's
     parse_errors = len(stub.parse_errors)
     user_id = await put_in_state(stub, bot, state, upload)
     for kind, payload in actions_:
-        await deliver(stub, user_id, kind, payload)
+        await deliver(stub, user_id, name, kind, payload)
         assert errors.records == [], f"{kind} {payload!r} in state {state!r} failed:\n" + "\n".join(errors.records)
         assert stub.parse_errors[parse_errors:] == [], stub.parse_errors[parse_errors:]
     for group in GROUPS:
@@ -183,33 +190,35 @@ async def run_example(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog, uploa
 
 
 @FUZZ
-@given(state=st.sampled_from(sorted(RESIDENT_STATES)), actions_=steps)
-@example(state="writing", actions_=[("text", "<b>粗体</b> & <script>"), ("press", "p:submit")])
+@given(state=st.sampled_from(sorted(RESIDENT_STATES)), actions_=steps, name=names)
+@example(name="<b>李</b> & Co", state="writing", actions_=[("text", "<b>粗体</b> & <script>"), ("press", "p:sign"),
+                                                          ("press", "p:submit")])
 # Found by the fuzzer: PostgreSQL text cannot hold NUL (fixed in drafts/text.py, used by every free text).
-@example(state="writing", actions_=[("text", "意见\x00"), ("press", "p:submit")])
-@example(state="rating follow-up", actions_=[("text", "不满意\x00")])
+@example(name="李华", state="writing", actions_=[("text", "意见\x00"), ("press", "p:submit")])
+@example(name="李华", state="rating follow-up", actions_=[("text", "不满意\x00")])
 # Found by the fuzzer: forged numbers beyond PostgreSQL's INTEGER, negative pages (handlers/callbacks.py).
-@example(state="idle", actions_=[("press", "mc:9223372036854775808:view"), ("press", "my:-1")])
+@example(name="李华", state="idle", actions_=[("press", "mc:9223372036854775808:view"), ("press", "my:-1")])
 # Found by the fuzzer: NUL in forged staff button data, quoted in the audit log (drafts/staff_directory.py).
-@example(state="browsing", actions_=[("press", "s_a:\x00"), ("text", "/staff\x00")])
+@example(name="李华", state="browsing", actions_=[("press", "s_a:\x00"), ("text", "/staff\x00")])
 # Found by the fuzzer: /staff as a photo's caption (aiogram's Command reads captions) crashed the refusal.
-@example(state="editing", actions_=[("caption", "/staff ")])
+@example(name="李华", state="editing", actions_=[("caption", "/staff ")])
 async def test_resident_states_survive_hostile_input(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog,
-                                                     upload: str, state: str,
-                                                     actions_: list[tuple[str, object]]) -> None:
-    await run_example(stub, bot, errors, upload, state, actions_)
+                                                     upload: str, state: str, actions_: list[tuple[str, object]],
+                                                     name: str) -> None:
+    await run_example(stub, bot, errors, upload, state, actions_, name)
 
 
 @FUZZ
-@given(state=st.sampled_from(sorted(STAFF_STATES)), actions_=steps)
-@example(state="answer reply", actions_=[("text", "理由：<i>不合法</i> '; DROP TABLE answers; --")])
+@given(state=st.sampled_from(sorted(STAFF_STATES)), actions_=steps, name=names)
+@example(name="李华", state="answer reply", actions_=[("text", "理由：<i>不合法</i> '; DROP TABLE answers; --")])
 # Found by the fuzzer: NUL in an answer failed the write on PostgreSQL (drafts/text.py).
-@example(state="answer reply", actions_=[("text", "g\x00\u200f")])
-@example(state="hide reason", actions_=[("text", "广告\x00")])
-@example(state="add member", actions_=[("press", "s_b:1:2147483648"), ("press", "s_x:1:999999999")])
-@example(state="add member", actions_=[("press", "s_a:\x00")])
-@example(state="staff idle", actions_=[("document", ("长治市某条例（草案）\n第一条\u3000总则\x00".encode(), "d.txt"))])
+@example(name="李华", state="answer reply", actions_=[("text", "g\x00\u200f")])
+@example(name="李华", state="hide reason", actions_=[("text", "广告\x00")])
+@example(name="李华", state="add member", actions_=[("press", "s_b:1:2147483648"), ("press", "s_x:1:999999999")])
+@example(name="李华", state="add member", actions_=[("press", "s_a:\x00")])
+@example(name="李华", state="staff idle",
+         actions_=[("document", ("长治市某条例（草案）\n第一条\u3000总则\x00".encode(), "d.txt"))])
 async def test_staff_states_survive_hostile_input(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog,
-                                                  upload: str, state: str,
-                                                  actions_: list[tuple[str, object]]) -> None:
-    await run_example(stub, bot, errors, upload, state, actions_)
+                                                  upload: str, state: str, actions_: list[tuple[str, object]],
+                                                  name: str) -> None:
+    await run_example(stub, bot, errors, upload, state, actions_, name)
