@@ -24,9 +24,9 @@ Records the tests read:
   reply_markup (dict); media messages add document/photo, content (bytes),
   caption, plain_caption, caption_entities.
 Like Telegram, editing without a change answers 400 "message is not modified",
-and editMessageText without reply_markup removes the inline keyboard. Telegram takes one answer
-per callback query; the stub takes any number unless ``stub.one_answer_per_query = True`` (then a
-second answer gets 400 "query is too old ... or query ID is invalid", as from Telegram).
+and editMessageText without reply_markup removes the inline keyboard. Like Telegram, a callback
+query takes one answer: a second gets 400 "query is too old ... or query ID is invalid" (set
+``stub.one_answer_per_query = False`` to accept any number).
 
 Rate limits (off by default): ``stub.enforce_rate(global_per_second, per_chat_per_second)``
 makes sendMessage answer 429 (parameters.retry_after=1) when it would exceed the global rate
@@ -187,7 +187,7 @@ class BotAPIStub:
         self._delivered_upto = 0
         self._callback_ids: set[str] = set()
         self._answered_ids: set[str] = set()
-        self.one_answer_per_query = False      # True: a second answerCallbackQuery is refused, as by Telegram
+        self.one_answer_per_query = True       # a second answerCallbackQuery is refused, as by Telegram
         self._files: dict[str, dict] = {}              # file_id -> record (incl. content bytes)
         self._failures: dict[str, list[BotAPIError]] = {}
         self.rate_limited: list[dict] = []     # sendMessage calls refused with 429 by enforce_rate()

@@ -49,7 +49,6 @@ async def bot(settings, clock: Clock, stub: BotAPIStub, monkeypatch: pytest.Monk
         return app
 
     monkeypatch.setattr(driver, "build", build)
-    stub.one_answer_per_query = True  # as Telegram: an apology cannot ride on an answered button press
     running = RunningBot(settings, clock)
     await running.start()
     yield running

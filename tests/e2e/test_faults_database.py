@@ -60,7 +60,6 @@ async def running_bot(database_url: str, conversations: str | None, stub: BotAPI
     settings = Settings(_env_file=None, bot_token="42:TEST", telegram_api_url=stub.base_url,
                         database_url=database_url, redis_url=conversations, default_language="zh",
                         timezone="Asia/Shanghai", admin_ids=[ADMIN_ID], outbox_tick_seconds=3600, quiet_hours="")
-    stub.one_answer_per_query = True  # as Telegram
     running = RunningBot(settings, clock)
     await running.start()
     yield running
