@@ -6,11 +6,13 @@ only after the use case returned, i.e. after the comment was committed.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -119,8 +121,17 @@ async def submit(callback: CallbackQuery, state: FSMContext, commenting: Comment
         return
     await state.clear()  # only now: the comment is committed
     draft = await reading.draft(comment.draft_id)
-    await show(callback, receipt(comment, data["title"], draft.closes_at, tz, edited=bool(data.get("comment"))),
-               keyboards.home_button())
+    await show_receipt(callback, receipt(comment, data["title"], draft.closes_at, tz, edited=bool(data.get("comment"))))
+
+
+async def show_receipt(callback: CallbackQuery, text: str) -> None:
+    """The comment is in: without its receipt the resident would submit it again. If Telegram fails to
+    show it, one more try as a new message (had the failed edit arrived after all, they see it twice)."""
+    try:
+        await show(callback, text, keyboards.home_button())
+    except (TelegramNetworkError, TelegramRetryAfter, TelegramServerError) as error:
+        await asyncio.sleep(min(error.retry_after, 5) if isinstance(error, TelegramRetryAfter) else 0)
+        await callback.bot.send_message(callback.from_user.id, text, reply_markup=keyboards.home_button())
 
 
 def receipt(comment: Comment, title: str, closes_at: datetime, tz: ZoneInfo, edited: bool) -> str:

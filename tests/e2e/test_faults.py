@@ -204,9 +204,27 @@ async def test_an_apology_reaches_the_resident_after_the_button_was_answered(stu
     await person.press("提意见")
     await person.say("施工时间应当公示。")
     stub.fail_next("editMessageText", status=502, description="Bad Gateway")
+    stub.fail_next("sendMessage", status=502, description="Bad Gateway", chat_id=person.user_id)  # and its retry
     preview = stub.last_message(person.user_id)
     stub.press(person.user_id, preview["message_id"], stub.button_data(preview, "提交"), **person.who)
     await settle(stub)
     heard = [e["params"].get("text") or "" for e in stub.events if not e["error"]
              and (e["chat_id"] == person.user_id or e["method"] == "answerCallbackQuery")]
     assert any("抱歉，系统出现问题" in text for text in heard), stub.dump()
+
+
+@pytest.mark.parametrize("kind", ["5xx", "429", "timeout"])
+async def test_a_receipt_telegram_failed_to_show_is_sent_again(stub, bot: RunningBot, kind: str) -> None:
+    """The comment is in when the receipt fails: without it the resident would submit again."""
+    person = Person(stub, 1370, first_name="李华")
+    await accept_privacy(person)
+    await person.say(f"/start {LINK}")
+    await person.press("提意见")
+    await person.say("施工时间应当公示。")
+    preview = stub.last_message(person.user_id)
+    stub.inject_faults({"editMessageText": 1.0}, kinds=(kind,), hold=HOLD)
+    stub.press(person.user_id, preview["message_id"], stub.button_data(preview, "提交"), **person.who)
+    await settle(stub)
+    assert [f["method"] for f in stub.faults] == ["editMessageText"]
+    [number] = PatientResident(person).receipts()
+    assert (await bot.app.dp["commenting"].track(number)).resident_id == person.user_id
