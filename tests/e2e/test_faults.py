@@ -2,13 +2,14 @@
 at random (seeded) on a fraction of the calls of getUpdates, sendMessage, editMessageText and
 answerCallbackQuery. Residents comment through the bot as usual (trying again when nothing
 happens); every receipt they saw is a comment in the database; polling recovers by itself; the
-outbox brings each feedback notice to its commenter exactly once.
+outbox brings each feedback notice to its commenter exactly once, a 429 keeps the chat waiting.
 
 Two kinds of timeout (see botapi_stub.py): "timeout" holds the request and never carries it out,
 so a retry is the only copy; "late" carries it out and then answers too late, as Telegram may do:
-the bot cannot know the message arrived, sends it again, and the resident gets it twice. The last
-test counts those duplicates and checks that each comes from one late answer and nothing else.
-The database outage is in test_faults_database.py.
+the bot cannot know the message arrived, sends it again, and the resident gets it twice. The notice
+test's second variant counts those duplicates: each must come from one late answer, nothing else.
+Single faults at a button press are in test_faults_receipts.py, the database outage in
+test_faults_database.py.
 """
 
 from __future__ import annotations
@@ -18,56 +19,29 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from drafts.models import AnswerStatus
-from drafts.ports import ALL_ARTICLES
 from storage.tables import NotificationRow, as_utc
-from tests.e2e import driver
 from tests.e2e.botapi_stub import FAULT_KINDS, FAULT_METHODS, BotAPIStub
-from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.driver import Clock, Person, RunningBot, accept_privacy
+from tests.e2e.fault_setup import DRAFT, HOLD, LINK, answer_and_publish, impatient_bot
 from tests.e2e.notice_counts import NOTICE_MARK, deliver_everything, feedback_rows, received_notices
 from tests.e2e.patience import PatientResident, settle
 
-CLIENT_TIMEOUT = 1  # s: the bot's Telegram request timeout in these tests (aiogram's default is 60)
-HOLD = CLIENT_TIMEOUT + 0.6  # a held request outlasts the bot's patience
 SEED = 20261127
 NOTICE_SEED = 20261130  # draws every kind of fault, at least twice, in both variants of the notice test
 FRACTION = 0.2
 # Polling is hit less often: every failed long poll costs the bot seconds (held, then aiogram's back-off).
 FRACTIONS = {"getUpdates": 0.1, "sendMessage": FRACTION, "editMessageText": FRACTION, "answerCallbackQuery": FRACTION}
-DRAFT, LINK = 2, "a2_18"
 
 
 @pytest.fixture
 async def bot(settings, clock: Clock, stub: BotAPIStub, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The real bot, with a one-second Telegram timeout so that held requests time out quickly."""
-    original = driver.build
-
-    async def build(*args, **kwargs):  # type: ignore[no-untyped-def]
-        app = await original(*args, **kwargs)
-        app.bot.session.timeout = CLIENT_TIMEOUT  # read when polling starts: set before it does
-        return app
-
-    monkeypatch.setattr(driver, "build", build)
-    running = RunningBot(settings, clock)
-    await running.start()
-    yield running
-    stub.stop_faults()
-    await running.stop()
-    assert stub.parse_errors == [], stub.parse_errors
+    async with impatient_bot(settings, clock, stub, monkeypatch) as running:
+        yield running
 
 
 def residents(stub: BotAPIStub, count: int) -> list[Person]:
     return [Person(stub, 1300 + n, language_code="en" if n % 2 else "zh-hans", first_name=f"R{n}")
             for n in range(count)]
-
-
-async def answer_and_publish(app, text: str) -> int:  # type: ignore[no-untyped-def]
-    """Staff answer every comment on the draft and publish: one feedback notice per comment."""
-    async with app.db.read() as uow:
-        ids = [c.id for c in await uow.comments.list_by_draft(DRAFT, ALL_ARTICLES, False, 0, 1000)]
-    await app.dp["answering"].answer(ADMIN_ID, ids, AnswerStatus.ADOPTED, text)
-    return await app.dp["answering"].publish(ADMIN_ID, DRAFT)
 
 
 async def test_residents_comment_and_get_each_notice_once_while_telegram_fails(stub, bot: RunningBot,
@@ -162,25 +136,6 @@ async def test_notices_while_telegram_fails(stub, bot: RunningBot, clock: Clock,
     assert duplicates == len(late), "each late answer costs one duplicate; nothing else may"
 
 
-@pytest.mark.parametrize("kind", ["5xx", "429", "timeout"])
-async def test_the_receipt_comes_even_if_telegram_fails_to_stop_the_buttons_spinner(stub, bot: RunningBot,
-                                                                                  kind: str) -> None:
-    """Answering the button press only stops its spinner: a failure there must not cost the receipt,
-    or the resident, told to try again, submits the comment a second time."""
-    person = Person(stub, 1350, first_name="李华")
-    await accept_privacy(person)
-    await person.say(f"/start {LINK}")
-    await person.press("提意见")
-    await person.say("施工时间应当公示。")
-    preview = stub.last_message(person.user_id)
-    stub.inject_faults({"answerCallbackQuery": 1.0}, kinds=(kind,), hold=HOLD)
-    stub.press(person.user_id, preview["message_id"], stub.button_data(preview, "提交"), **person.who)
-    await settle(stub)
-    assert [f["method"] for f in stub.faults] == ["answerCallbackQuery"] * len(stub.faults) and stub.faults
-    [number] = PatientResident(person).receipts()
-    assert (await bot.app.dp["commenting"].track(number)).resident_id == person.user_id
-
-
 async def test_after_a_429_nothing_goes_to_that_chat_until_retry_after(stub, bot: RunningBot, clock: Clock) -> None:
     user_id = 1450
     await bot.app.dp["residents"].accept_privacy(user_id, "zh")
@@ -193,38 +148,3 @@ async def test_after_a_429_nothing_goes_to_that_chat_until_retry_after(stub, bot
     refused = sends[0]
     assert refused["error"] and refused["error"].startswith("Too Many Requests") and len(sends) == 4
     assert min(e["received"] for e in sends[1:]) - refused["received"] >= 2.95, "retry_after is for the chat"
-
-
-async def test_an_apology_reaches_the_resident_after_the_button_was_answered(stub, bot: RunningBot) -> None:
-    """Telegram takes one answer per button press. When the handler had answered it (show() does so
-    first) and then failed (here: the receipt could not be shown), the apology must come another way."""
-    person = Person(stub, 1360, first_name="李华")
-    await accept_privacy(person)
-    await person.say(f"/start {LINK}")
-    await person.press("提意见")
-    await person.say("施工时间应当公示。")
-    stub.fail_next("editMessageText", status=502, description="Bad Gateway")
-    stub.fail_next("sendMessage", status=502, description="Bad Gateway", chat_id=person.user_id)  # and its retry
-    preview = stub.last_message(person.user_id)
-    stub.press(person.user_id, preview["message_id"], stub.button_data(preview, "提交"), **person.who)
-    await settle(stub)
-    heard = [e["params"].get("text") or "" for e in stub.events if not e["error"]
-             and (e["chat_id"] == person.user_id or e["method"] == "answerCallbackQuery")]
-    assert any("抱歉，系统出现问题" in text for text in heard), stub.dump()
-
-
-@pytest.mark.parametrize("kind", ["5xx", "429", "timeout"])
-async def test_a_receipt_telegram_failed_to_show_is_sent_again(stub, bot: RunningBot, kind: str) -> None:
-    """The comment is in when the receipt fails: without it the resident would submit again."""
-    person = Person(stub, 1370, first_name="李华")
-    await accept_privacy(person)
-    await person.say(f"/start {LINK}")
-    await person.press("提意见")
-    await person.say("施工时间应当公示。")
-    preview = stub.last_message(person.user_id)
-    stub.inject_faults({"editMessageText": 1.0}, kinds=(kind,), hold=HOLD)
-    stub.press(person.user_id, preview["message_id"], stub.button_data(preview, "提交"), **person.who)
-    await settle(stub)
-    assert [f["method"] for f in stub.faults] == ["editMessageText"]
-    [number] = PatientResident(person).receipts()
-    assert (await bot.app.dp["commenting"].track(number)).resident_id == person.user_id

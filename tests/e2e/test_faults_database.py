@@ -26,9 +26,9 @@ from tests.backends import redis_url, requires_postgres
 from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.driver import TRACKING, Clock, Person, RunningBot, accept_privacy, comment_via
+from tests.e2e.fault_setup import DRAFT, LINK, answer_and_publish
 from tests.e2e.notice_counts import deliver_everything, feedback_rows, received_notices
 from tests.e2e.pg_server import PgServer
-from tests.e2e.test_faults import DRAFT, LINK, answer_and_publish
 
 APOLOGY_ZH, APOLOGY_EN = "抱歉，系统出现问题", "Sorry, something went wrong on our side"
 
