@@ -81,5 +81,6 @@ def actions(ids: list[int]) -> st.SearchStrategy[tuple[str, object]]:
         st.tuples(st.just("group_press"), forged_data(ids)),
         st.tuples(st.just("channel"), message_text),
         # The bot's own membership: added to or removed from a group, blocked or unblocked in the private chat.
-        st.tuples(st.just("membership"), st.tuples(st.booleans(), st.sampled_from(["member", "left", "kicked"]))),
+        st.tuples(st.just("membership"),
+                  st.tuples(st.booleans(), st.sampled_from(["member", "administrator", "left", "kicked"]))),
     )

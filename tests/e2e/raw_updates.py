@@ -3,13 +3,21 @@ contacts, button presses on any message. Each is queued with stub.send_raw, as T
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tests.e2e.botapi_stub import BOT_USER, BotAPIStub
 
 _message_ids = itertools.count(10_000)
+# What a ChatMemberAdministrator must carry (Bot API 9.x): a bot made admin of a channel, as they are.
+ADMIN_FIELDS = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+                "can_post_stories", "can_edit_stories", "can_delete_stories", "can_send_welcome_messages")
 
 
 def user(user_id: int, first_name: str | None = None, language_code: str = "zh-hans") -> dict:
@@ -48,12 +56,14 @@ def send_channel_post(stub: BotAPIStub, channel_id: int, text: str, edited: bool
 
 
 def send_membership(stub: BotAPIStub, chat_id: int, by: int, status: str, chat_type: str | None = None) -> dict:
-    """The bot's own membership changed in a chat: "member" (added), "left" or "kicked"."""
+    """The bot's own membership changed in a chat: "member" (added), "administrator", "left" or "kicked"."""
     where = chat(chat_id) if chat_type is None else {"id": chat_id, "type": chat_type, "title": "人大发布"}
+    rights = {right: right.startswith("can_") for right in ADMIN_FIELDS} if status == "administrator" else {}
     return stub.send_raw({"my_chat_member": {
         "chat": where, "from": user(by), "date": int(time.time()),
         "old_chat_member": {"status": "left", "user": BOT_USER},
-        "new_chat_member": {"status": status, "user": BOT_USER, **({"until_date": 0} if status == "kicked" else {})},
+        "new_chat_member": {"status": status, "user": BOT_USER, **rights,
+                            **({"until_date": 0} if status == "kicked" else {})},
     }})
 
 
@@ -66,3 +76,39 @@ def send_press(stub: BotAPIStub, chat_id: int, from_id: int, data: str, message_
              "text": "…"}
     return stub.send_raw({"callback_query": {"id": query_id, "from": user(from_id, first_name), "message": shown,
                                              "chat_instance": f"ci{chat_id}", "data": data}})
+
+
+class HandledUpdates(logging.Handler):
+    """Which updates the bot is done with: aiogram logs "Update id=N is handled" (or "not handled") when
+    it finishes one, however it ended. Waiting for that is exact where waiting for a quiet moment is not
+    (an update may sit in a lock, or be dropped by flood control, without calling Telegram)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.ids: set[int] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("Update id=") and record.args:
+            self.ids.add(int(record.args[0]))  # type: ignore[index]
+
+    async def settle(self, stub: BotAPIStub, timeout: float = 20) -> None:
+        """Every update sent so far is handled, and the bot called Telegram for none of them since a moment."""
+        deadline = time.monotonic() + timeout
+        while pending := [u["update_id"] for u in stub.updates_sent if u["update_id"] not in self.ids]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"updates {pending} not handled within {timeout}s:\n{stub.dump()}")
+            await asyncio.sleep(0.01)
+        await stub.wait_until_idle(quiet=0.02, timeout=timeout)
+
+
+@contextmanager
+def handled_updates() -> Iterator[HandledUpdates]:
+    logger = logging.getLogger("aiogram.event")
+    tracker, level = HandledUpdates(), logger.level
+    logger.addHandler(tracker)
+    logger.setLevel(logging.INFO)
+    try:
+        yield tracker
+    finally:
+        logger.removeHandler(tracker)
+        logger.setLevel(level)

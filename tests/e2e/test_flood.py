@@ -7,6 +7,7 @@ import asyncio
 import os
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,17 +15,16 @@ from bot.config import Settings
 from bot.throttling import MemoryFloodCounter, RedisFloodCounter
 from tests.e2e.botapi_stub import REPLY_METHODS, BotAPIStub
 from tests.e2e.driver import Person, RunningBot, accept_privacy, comment_via
+from tests.e2e.raw_updates import HandledUpdates, handled_updates
 
 THROTTLED_ZH = "发送消息的速度太快"
 THROTTLED_EN = "faster than I can read them"
 
 
-async def settle(stub: BotAPIStub) -> None:
-    """Every injected update fetched and handled, and nothing sent for a moment."""
-    await stub.wait_until_idle(quiet=0.2, timeout=30)
-    while any(bot.in_flight for bot in RunningBot.active):
-        await asyncio.sleep(0.01)
-        await stub.wait_until_idle(quiet=0.2, timeout=30)
+@pytest.fixture
+def handled() -> Iterator[HandledUpdates]:
+    with handled_updates() as tracker:
+        yield tracker
 
 
 def said_to(stub: BotAPIStub, user_id: int, after: int) -> list[str]:
@@ -41,8 +41,8 @@ PRODUCTION = {name: Settings.model_fields[name].default for name in ("flood_mess
 
 
 @pytest.mark.parametrize("settings_overrides", [PRODUCTION], indirect=True)
-async def test_a_flood_is_throttled_once_and_loses_nothing(stub: BotAPIStub, bot: RunningBot,
-                                                           settings: Settings) -> None:
+async def test_a_flood_is_throttled_once_and_loses_nothing(stub: BotAPIStub, bot: RunningBot, settings: Settings,
+                                                           handled: HandledUpdates) -> None:
     flooder, other = Person(stub, 7_100_001, first_name="甲"), Person(stub, 7_100_002, first_name="乙")
     for person in (flooder, other):
         await accept_privacy(person)
@@ -62,7 +62,7 @@ async def test_a_flood_is_throttled_once_and_loses_nothing(stub: BotAPIStub, bot
             stub.send_sticker(flooder.user_id)
         if n % 10 == 0:  # meanwhile another resident uses the bot
             stub.send_text(other.user_id, "/help")
-    await settle(stub)  # each update is counted as it arrives (all within ~0.1 s), however long handling takes
+    await handled.settle(stub)  # each update is counted as it arrives (all within ~0.1 s), however long handling takes
 
     to_flooder = said_to(stub, flooder.user_id, mark)
     notices = [text for text in to_flooder if THROTTLED_ZH in text]
@@ -85,7 +85,8 @@ async def test_a_flood_is_throttled_once_and_loses_nothing(stub: BotAPIStub, bot
 
 
 @pytest.mark.parametrize("settings_overrides", [{"flood_messages": 6, "flood_window_seconds": 30}], indirect=True)
-async def test_the_notice_is_in_the_residents_chosen_language(stub: BotAPIStub, bot: RunningBot) -> None:
+async def test_the_notice_is_in_the_residents_chosen_language(stub: BotAPIStub, bot: RunningBot,
+                                                              handled: HandledUpdates) -> None:
     english = Person(stub, 7_100_003)
     await accept_privacy(english)
     await english.say("/language")
@@ -93,7 +94,7 @@ async def test_the_notice_is_in_the_residents_chosen_language(stub: BotAPIStub, 
     mark = stub.mark()  # 4 updates so far in this window (of 6)
     for _ in range(6):
         stub.send_sticker(english.user_id, language_code="zh-hans")
-    await settle(stub)
+    await handled.settle(stub)
     assert [t for t in said_to(stub, english.user_id, mark) if THROTTLED_EN in t], stub.dump(english.user_id)
 
 

@@ -10,7 +10,6 @@ channels nothing, and nothing the bot sent failed Telegram's HTML parsing.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import os
@@ -27,7 +26,15 @@ from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.driver import RunningBot
 from tests.e2e.fuzz_strategies import actions
-from tests.e2e.raw_updates import send_channel_post, send_edit, send_membership, send_message, send_press
+from tests.e2e.raw_updates import (
+    HandledUpdates,
+    handled_updates,
+    send_channel_post,
+    send_edit,
+    send_membership,
+    send_message,
+    send_press,
+)
 
 IDS = [1, 2, 3, 12, 1002, ADMIN_ID, 999000]  # drafts, comments (1 is another resident's), articles, people
 GROUPS, CHANNEL = [-4_300_001, -1_004_300_002], -1_004_300_003
@@ -90,6 +97,12 @@ class Upload(str):
 
 
 @pytest.fixture
+def handled() -> Iterator[HandledUpdates]:
+    with handled_updates() as tracker:
+        yield tracker
+
+
+@pytest.fixture
 async def upload(bot: RunningBot) -> str:
     """The text of a well-formed draft (for states holding an upload); and another resident's comment
     (id 1), which forged buttons name."""
@@ -99,14 +112,7 @@ async def upload(bot: RunningBot) -> str:
     return Upload((DOCUMENTS / "noise_control.txt").read_text(encoding="utf-8"))
 
 
-async def settle(stub: BotAPIStub) -> None:
-    await stub.wait_until_idle(quiet=0.02, timeout=15)
-    while any(bot.in_flight for bot in RunningBot.active):
-        await asyncio.sleep(0.01)
-        await stub.wait_until_idle(quiet=0.02, timeout=15)
-
-
-async def put_in_state(stub: BotAPIStub, bot: RunningBot, name: str, upload: str) -> int:
+async def put_in_state(stub: BotAPIStub, handled: HandledUpdates, bot: RunningBot, name: str, upload: str) -> int:
     dp = bot.app.dp
     if name in STAFF_STATES:
         user_id, (state, data) = ADMIN_ID, STAFF_STATES[name]
@@ -127,11 +133,12 @@ async def put_in_state(stub: BotAPIStub, bot: RunningBot, name: str, upload: str
         mark = stub.mark()
         stub.send_text(user_id, "/start a1_12")
         await stub.wait_for_reply(user_id, after=mark)
-        await settle(stub)
+        await handled.settle(stub)
     return user_id
 
 
-async def deliver(stub: BotAPIStub, user_id: int, name: str, kind: str, payload: object) -> None:
+async def deliver(stub: BotAPIStub, handled: HandledUpdates, user_id: int, name: str, kind: str,
+                  payload: object) -> None:
     """Send one action as an update from a person called `name`; check that what must be answered was."""
     mark, expect_reply, query, who = stub.mark(), True, None, {"first_name": name}
     if kind == "text":
@@ -172,16 +179,17 @@ async def deliver(stub: BotAPIStub, user_id: int, name: str, kind: str, payload:
             if event["params"]["callback_query_id"] == query:
                 break
             after = event["index"] + 1
-    await settle(stub)
+    await handled.settle(stub)
 
 
-async def run_example(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog, upload: str, state: str,
+async def run_example(stub: BotAPIStub, handled: HandledUpdates, bot: RunningBot, errors: ErrorLog, upload: str,
+                      state: str,
                       actions_: list[tuple[str, object]], name: str = "李华") -> None:
     errors.records.clear()  # each example on its own: an earlier failure is not this one's
     parse_errors = len(stub.parse_errors)
-    user_id = await put_in_state(stub, bot, state, upload)
+    user_id = await put_in_state(stub, handled, bot, state, upload)
     for kind, payload in actions_:
-        await deliver(stub, user_id, name, kind, payload)
+        await deliver(stub, handled, user_id, name, kind, payload)
         assert errors.records == [], f"{kind} {payload!r} in state {state!r} failed:\n" + "\n".join(errors.records)
         assert stub.parse_errors[parse_errors:] == [], stub.parse_errors[parse_errors:]
     for group in GROUPS:
@@ -202,10 +210,11 @@ async def run_example(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog, uploa
 @example(name="李华", state="browsing", actions_=[("press", "s_a:\x00"), ("text", "/staff\x00")])
 # Found by the fuzzer: /staff as a photo's caption (aiogram's Command reads captions) crashed the refusal.
 @example(name="李华", state="editing", actions_=[("caption", "/staff ")])
-async def test_resident_states_survive_hostile_input(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog,
+async def test_resident_states_survive_hostile_input(stub: BotAPIStub, handled: HandledUpdates, bot: RunningBot,
+                                                     errors: ErrorLog,
                                                      upload: str, state: str, actions_: list[tuple[str, object]],
                                                      name: str) -> None:
-    await run_example(stub, bot, errors, upload, state, actions_, name)
+    await run_example(stub, handled, bot, errors, upload, state, actions_, name)
 
 
 @FUZZ
@@ -218,7 +227,8 @@ async def test_resident_states_survive_hostile_input(stub: BotAPIStub, bot: Runn
 @example(name="李华", state="add member", actions_=[("press", "s_a:\x00")])
 @example(name="李华", state="staff idle",
          actions_=[("document", ("长治市某条例（草案）\n第一条\u3000总则\x00".encode(), "d.txt"))])
-async def test_staff_states_survive_hostile_input(stub: BotAPIStub, bot: RunningBot, errors: ErrorLog,
+async def test_staff_states_survive_hostile_input(stub: BotAPIStub, handled: HandledUpdates, bot: RunningBot,
+                                                  errors: ErrorLog,
                                                   upload: str, state: str, actions_: list[tuple[str, object]],
                                                   name: str) -> None:
-    await run_example(stub, bot, errors, upload, state, actions_, name)
+    await run_example(stub, handled, bot, errors, upload, state, actions_, name)
