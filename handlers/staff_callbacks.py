@@ -33,6 +33,9 @@ class StaffReviseCb(CallbackData, prefix="s_r"):
 class StaffExtendCb(CallbackData, prefix="s_x"):
     draft: Id
     days: Days  # added to the current deadline; 0: type a date
+    # The deadline the choice was offered for (Unix minutes; 0: not known): a second press of the same
+    # button, or a press after a colleague extended, must not extend once more.
+    since: Page = 0
 
 
 class StaffArticlesCb(CallbackData, prefix="s_a"):

@@ -141,6 +141,10 @@ async def confirm_revision(callback: CallbackQuery, callback_data: StaffReviseCb
 
 # -- extend -----------------------------------------------------------------------------------------
 
+def _minutes(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
 async def extend_menu(callback: CallbackQuery, callback_data: StaffDraftCb, reading: Reading, tz: ZoneInfo) -> None:
     draft = await editable(callback, callback_data.draft, reading)
     if draft is None:
@@ -149,7 +153,7 @@ async def extend_menu(callback: CallbackQuery, callback_data: StaffDraftCb, read
     for days in EXTEND_CHOICES:
         until = day(draft.closes_at + timedelta(days=days), tz)
         kb.button(text=_("+{n} days (until {date})").format(n=days, date=until),
-                  callback_data=StaffExtendCb(draft=draft.id, days=days))
+                  callback_data=StaffExtendCb(draft=draft.id, days=days, since=_minutes(draft.closes_at)))
     kb.button(text=_("📅 Choose a date"), callback_data=StaffExtendCb(draft=draft.id, days=0))
     kb.button(text=_("⬅️ Back"), callback_data=StaffDraftCb(draft=draft.id))
     kb.adjust(1)
@@ -168,6 +172,10 @@ async def extend_by(callback: CallbackQuery, callback_data: StaffExtendCb, state
         await state.set_data({"draft": draft.id})
         await callback.answer()
         await callback.message.answer(ask_date_text(clock(), tz))
+        return
+    if callback_data.since and callback_data.since != _minutes(draft.closes_at):
+        await callback.answer(_("The deadline has already been changed: the consultation now closes on {date}.")
+                              .format(date=day(draft.closes_at, tz)), show_alert=True)
         return
     closes_at = draft.closes_at + timedelta(days=callback_data.days)
     try:

@@ -238,6 +238,21 @@ async def test_extend_by_15_days_shows_on_the_residents_page(admin: Person, resi
     assert f"征求意见截止日期：{zh_day(after)}" in resident.text
 
 
+async def test_pressing_extend_twice_extends_once(admin: Person, bot: RunningBot) -> None:
+    """A second press of the same "+7 days" (a double tap, or the old menu) must not extend again."""
+    before = (await all_drafts(bot))[1].closes_at
+    await staff_page(admin, 1)
+    await admin.press("⏳ 延长期限")
+    menu = admin.stub.last_message(admin.user_id)
+    data = next(d for t, d in admin.stub.buttons(menu) if "延长7天" in t)
+    await admin.press_data(menu["message_id"], data)
+    after = before + timedelta(days=7)
+    assert (await all_drafts(bot))[1].closes_at == after
+    await admin.press_data(menu["message_id"], data, check=False)
+    assert admin.alert == f"截止时间已经变更：征求意见现在截止于{zh_day(after)}。"
+    assert (await all_drafts(bot))[1].closes_at == after
+
+
 async def test_extend_to_a_typed_date_refuses_an_earlier_one(admin: Person, bot: RunningBot) -> None:
     before = (await all_drafts(bot))[2].closes_at
     await staff_page(admin, 2)
