@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.i18n import make_i18n
 from bot.middlewares import ApologyMiddleware, ResidentLocaleMiddleware, ResidentMiddleware
 from bot.notifier import Notifier
+from bot.response_types import pin_response_types
 from bot.scheduler import Scheduler, make_scheduler
 from bot.throttling import install_flood_control
 from drafts.answering import Answering
@@ -128,6 +129,7 @@ class Yijian:
 
 
 async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
+    pin_response_types()  # see bot/response_types.py: a pydantic schema rebuilt after every GC otherwise
     db = SqlDatabase(settings.database_url)
     locks = JobLocks(db.write_engine)
     async with locks.hold("start-up"):  # instances starting together: one migrates and seeds, then the next
