@@ -310,7 +310,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--no-redis", action="store_true", help="PostgreSQL run with conversation state in SQL")
     parser.add_argument("--pin-response-types", action="store_true",
-                        help="what-if, in both bots: keep aiogram's Response[T] classes alive (see pin_response_types)")
+                        help="what-if: keep aiogram's Response[T] classes alive in the echo bot too (the real bot "
+                             "does it since bot/response_types.py)")
     parser.add_argument("--steps", action="store_true", help="reply latency of each step of the flow")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the real bot's process "
                                                                "(the figures are then slower than without)")
