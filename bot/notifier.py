@@ -32,6 +32,7 @@ from storage.outbox_queue import OutboxQueue
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY = 25  # sent rows marked per write; a crash repeats at most these and the ones in flight
+WARM_UP_AFTER = 10.0  # seconds without a message after which connections may have closed
 TRANSIENT = (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError, OSError)
 
 
@@ -44,8 +45,13 @@ class Notifier:
         # A small burst refilled at (rate - burst)/s: no sliding second ever exceeds the rate
         # (AsyncLimiter(rate, 1) would let a whole second's worth through at once after a pause).
         # 1 % below the limit besides: requests bunch up a little on the way (Telegram counts arrivals).
-        burst = max(1.0, global_rate / 50)
+        burst = max(1.0, global_rate / 100)
         self._global = AsyncLimiter(burst, burst / max(global_rate * 0.99 - burst, 1e-6))
+        # The first second after a pause goes slower: the first messages open new connections and
+        # arrive later than the ones after them, which would bunch up at Telegram (bench/notify.py saw
+        # every one of its few 429s in that first second).
+        self._warm_up = AsyncLimiter(burst, burst / max(global_rate * 0.8 - burst, 1e-6))
+        self._warm_until = self._last_send = 0.0
         self._chat_rate = chat_rate
         self._chats: dict[int, AsyncLimiter] = {}
         # Claim half a second's worth at a time, and keep at most a second's worth waiting in the
@@ -70,6 +76,8 @@ class Notifier:
         # Marks left from a run the database failed go first: claiming before them could take their
         # rows again once the lease has run out, and send them twice.
         await self._flush_sent()
+        if monotonic() - self._last_send > WARM_UP_AFTER:
+            self._warm_until = monotonic() + 1.0
         queue: asyncio.Queue[Notice | None] = asyncio.Queue(maxsize=self._queued)
         before = self.delivered
         workers = [asyncio.create_task(self._work(queue)) for _ in range(self._workers)]
@@ -139,6 +147,9 @@ class Notifier:
         refusals = 0
         while refusals < 3:  # 429 three times in a row is rare; after that the row waits in the queue
             await self._chat_open(notice.chat_id)
+            if monotonic() < self._warm_until:
+                async with self._warm_up:
+                    pass
             async with self._limiter(notice.chat_id), self._global:
                 if notice.chat_id in self._gone:
                     return False  # its row was settled as unreachable with the others of that chat
@@ -169,6 +180,7 @@ class Notifier:
                     return False
             self._sent.append(notice.id)
             self.delivered += 1
+            self._last_send = monotonic()
             if len(self._sent) >= FLUSH_EVERY and not self._marking.locked():
                 await self._flush_sent()  # concurrent writes would only queue for SQLite's write lock
             return True
