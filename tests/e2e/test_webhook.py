@@ -22,7 +22,6 @@ from tests import backends
 from tests.e2e.botapi_stub import BotAPIStub
 from tests.e2e.webhook_driver import PUBLIC_URL, SECRET, Resident, WebhookBot, bot_env, free_port
 
-
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
