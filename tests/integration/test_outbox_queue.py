@@ -247,7 +247,10 @@ async def test_many_concurrent_claims_on_two_databases_share_the_rows_out(db: Sq
 
     ids = [n.id for claim in claims for n in claim]
     assert len(ids) == len(set(ids)) == 200
-    assert sorted(len(c) for c in claims) == [0] * 12 + [25] * 8  # each claim runs alone under the write lock
+    if db.is_sqlite:  # each claim runs alone under the write lock: full batches, then nothing
+        assert sorted(len(c) for c in claims) == [0] * 12 + [25] * 8
+    else:  # SKIP LOCKED passes over rows another claim holds at that moment: a batch may come short
+        assert all(len(c) <= 25 for c in claims)
     assert leftover == []
     assert {row.attempts for row in (await _rows(db)).values()} == {1}
 
