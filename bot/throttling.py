@@ -126,16 +126,13 @@ def private_chat_id(event: Update) -> int | None:
     return message.chat.id if message is not None and message.chat.type == "private" else None
 
 
-def install_flood_control(dp: Dispatcher, limit: int, window_seconds: float, i18n: I18n,
-                          residents: Residents) -> FloodControlMiddleware:
-    """Put flood control in front of aiogram's FSM middleware: that one takes the per-chat lock (in Redis,
-    polled every 0.1 s) before anything else, so a flood counted behind it would be counted as slowly as it
-    drains, and its tail served once the window passed. In front, each update is counted as it arrives."""
+def make_flood_control(dp: Dispatcher, limit: int, window_seconds: float, i18n: I18n,
+                       residents: Residents) -> FloodControlMiddleware:
+    """Flood control counting in Redis when the conversation state is there (several instances), else here.
+    It belongs in front of aiogram's FSM middleware (bot/wiring.py puts it there): that one takes the
+    per-chat lock (in Redis, polled every 0.1 s) first, so a flood counted behind it would be counted as
+    slowly as it drains, and its tail served once the window passed."""
     storage_redis = getattr(dp.storage, "redis", None)  # RedisStorage when REDIS_URL is set
     counter: FloodCounter = (RedisFloodCounter(storage_redis, window_seconds) if storage_redis is not None
                              else MemoryFloodCounter(window_seconds))
-    middleware = FloodControlMiddleware(counter, limit, window_seconds, i18n, residents)
-    dp.update.outer_middleware.unregister(dp.fsm)
-    dp.update.outer_middleware(middleware)
-    dp.update.outer_middleware(dp.fsm)
-    return middleware
+    return FloodControlMiddleware(counter, limit, window_seconds, i18n, residents)

@@ -23,7 +23,7 @@ from bot.middlewares import ApologyMiddleware, ResidentLocaleMiddleware, Residen
 from bot.notifier import Notifier
 from bot.response_types import pin_response_types
 from bot.scheduler import Scheduler, make_scheduler
-from bot.throttling import install_flood_control
+from bot.throttling import make_flood_control
 from drafts.answering import Answering
 from drafts.bundled import seed_bundled_drafts
 from drafts.commenting import Commenting
@@ -143,10 +143,16 @@ async def build(settings: Settings, clock: Clock = utc_now) -> Yijian:
     await staff_directory.bootstrap(settings.admin_ids)
     storage, isolation = fsm_storage(settings, db)
     dp = Dispatcher(storage=storage, events_isolation=isolation)
-    # The apology first: aiogram's FSM middleware reads the conversation state before any handler, and
-    # with the state in SQL a database outage fails there; behind it, nobody would be told to retry.
+    # The order of the update middlewares, outermost first. aiogram registers its FSM middleware when the
+    # Dispatcher is made; it is taken out and put back after ours that must come before it:
+    # - the apology: the FSM middleware reads the conversation state, and with the state in SQL a
+    #   database outage fails there; behind it, nobody would be told to retry;
+    # - flood control: a flood must be counted as it arrives, not as the FSM's per-chat lock lets it in.
+    dp.update.outer_middleware.unregister(dp.fsm)
     dp.update.outer_middleware(ApologyMiddleware(i18n))
-    install_flood_control(dp, settings.flood_messages, settings.flood_window_seconds, i18n, residents)
+    dp.update.outer_middleware(make_flood_control(dp, settings.flood_messages, settings.flood_window_seconds,
+                                                  i18n, residents))
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ResidentMiddleware(residents, staff_directory))
     ResidentLocaleMiddleware(i18n).setup(dp)
     dp.include_routers(*routers())
